@@ -1,0 +1,4 @@
+export * from './shared.js';
+export * from './referenceMatch.js';
+export * from './onnxWriter.js';
+export * from './tinyModels.js';
