@@ -1,0 +1,5 @@
+// Public API of @sightline/core. Platform-neutral: no DOM, no Node built-ins, no runtime dependencies.
+export * from './errors.js';
+export * from './types.js';
+export * from './geometry/roundHalfEven.js';
+export * from './geometry/letterbox.js';
