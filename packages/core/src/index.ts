@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './types.js';
 export * from './geometry/roundHalfEven.js';
 export * from './geometry/letterbox.js';
+export * from './decode/outputLayout.js';
