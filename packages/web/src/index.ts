@@ -1,0 +1,2 @@
+// Public API of @sightline/web.
+export const VERSION = '0.1.0';
