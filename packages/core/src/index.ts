@@ -4,3 +4,5 @@ export * from './types.js';
 export * from './geometry/roundHalfEven.js';
 export * from './geometry/letterbox.js';
 export * from './decode/outputLayout.js';
+export * from './routing/index.js';
+export * from './eval/index.js';

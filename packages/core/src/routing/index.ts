@@ -1,0 +1,4 @@
+export * from './latencyModel.js';
+export * from './circuitBreaker.js';
+export * from './routingPolicy.js';
+export * from './hybridRouter.js';

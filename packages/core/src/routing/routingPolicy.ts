@@ -1,0 +1,138 @@
+/**
+ * Where one call runs. Pure function of what is known right now: path availability and health, measured
+ * cost models, and how much work each path already has queued. Large batches may be split so that both
+ * paths finish at about the same time, which is how a hybrid setup beats either path alone.
+ */
+import type { LatencyModel } from './latencyModel.js';
+
+export type RouteTarget = 'local' | 'remote' | 'split';
+export type RouteReason =
+  | 'forced-local'
+  | 'forced-remote'
+  | 'remote-not-configured'
+  | 'remote-unhealthy'
+  | 'local-unavailable'
+  | 'no-webgpu'
+  | 'batch-threshold'
+  | 'cost-model'
+  | 'cost-model-split'
+  | 'probe';
+
+export interface RoutingPolicyOptions {
+  /** 'auto' routes per call; 'local'/'remote' pin every call (failures still fall back). */
+  mode?: 'auto' | 'local' | 'remote';
+  /** Fixed threshold: batches of at least this many images go remote. Overrides the cost model. */
+  batchThreshold?: number;
+  /** Without a GPU locally, prefer a configured remote until measurements say otherwise (default true). */
+  preferRemoteWithoutGpu?: boolean;
+  /** Allow splitting one batch across both paths (default true). */
+  allowSplit?: boolean;
+  /** Batch size treated as "heavy" before any remote measurement exists (default 8). */
+  defaultThreshold?: number;
+}
+
+export interface PathState {
+  available: boolean;
+  /** Estimated milliseconds of work already queued on this path. */
+  busyMs: number;
+  model: LatencyModel;
+}
+
+export interface RouteInput {
+  batchSize: number;
+  local: PathState & { gpu: boolean };
+  remote: (PathState & { configured: boolean; healthy: boolean }) | null;
+}
+
+export interface RouteDecision {
+  target: RouteTarget;
+  reason: RouteReason;
+  /** Images to run locally / remotely (sums to batchSize). */
+  localCount: number;
+  remoteCount: number;
+  expectedLocalMs: number;
+  expectedRemoteMs: number;
+  /** Smallest batch for which remote is predicted faster, when both models are known. */
+  threshold: number | null;
+}
+
+export function decideRoute(input: RouteInput, options: RoutingPolicyOptions = {}): RouteDecision {
+  const { mode = 'auto', batchThreshold, preferRemoteWithoutGpu = true, allowSplit = true, defaultThreshold = 8 } = options;
+  const n = Math.max(0, Math.floor(input.batchSize));
+  const { local, remote } = input;
+  const remoteUsable = !!remote && remote.configured && remote.available && remote.healthy;
+  const expL = local.available && local.model.known ? local.busyMs + local.model.predict(n) : Number.NaN;
+  const expR = remoteUsable && remote.model.known ? remote.busyMs + remote.model.predict(n) : Number.NaN;
+  const threshold = crossover(local, remote);
+  const make = (target: RouteTarget, reason: RouteReason, remoteCount = target === 'remote' ? n : 0): RouteDecision => ({
+    target,
+    reason,
+    localCount: n - remoteCount,
+    remoteCount,
+    expectedLocalMs: expL,
+    expectedRemoteMs: expR,
+    threshold,
+  });
+
+  if (!remote || !remote.configured) return make('local', local.available ? (mode === 'local' ? 'forced-local' : 'remote-not-configured') : 'local-unavailable');
+  if (!local.available) return make('remote', 'local-unavailable');
+  if (!remoteUsable) return make('local', 'remote-unhealthy');
+  if (mode === 'local') return make('local', 'forced-local');
+  if (mode === 'remote') return make('remote', 'forced-remote');
+  if (batchThreshold !== undefined) return n >= batchThreshold ? make('remote', 'batch-threshold') : make('local', 'batch-threshold');
+
+  const lKnown = local.model.known;
+  const rKnown = remote.model.known;
+  if (!rKnown) {
+    // Nothing measured remotely yet: a heavy batch (or any call without a local GPU) seeds the remote model.
+    if (!local.gpu && preferRemoteWithoutGpu) return make('remote', 'no-webgpu');
+    return n >= defaultThreshold ? make('remote', 'probe') : make('local', lKnown ? 'cost-model' : 'probe');
+  }
+  if (!lKnown) {
+    if (!local.gpu && preferRemoteWithoutGpu) return make('remote', 'no-webgpu');
+    return n >= defaultThreshold ? make('remote', 'cost-model') : make('local', 'probe');
+  }
+
+  // Both known: minimise the time until the last image of this call is done.
+  let best = expL <= expR ? make('local', 'cost-model') : make('remote', 'cost-model');
+  let bestMs = Math.min(expL, expR);
+  if (allowSplit && n >= 2) {
+    const k = bestSplit(n, local, remote);
+    if (k > 0 && k < n) {
+      const ms = Math.max(local.busyMs + local.model.predict(n - k), remote.busyMs + remote.model.predict(k));
+      if (ms < bestMs * 0.95) {
+        best = make('split', 'cost-model-split', k);
+        bestMs = ms;
+      }
+    }
+  }
+  return best;
+}
+
+/** Remote share k minimising max(local(n−k), remote(k)) for linear cost models. */
+function bestSplit(n: number, local: PathState, remote: PathState): number {
+  const l = local.model.estimate;
+  const r = remote.model.estimate;
+  const denom = l.perImageMs + r.perImageMs;
+  if (!(denom > 0)) return 0;
+  const k = (local.busyMs + l.fixedMs + l.perImageMs * n - remote.busyMs - r.fixedMs) / denom;
+  let bestK = 0;
+  let bestMs = Infinity;
+  for (const cand of [Math.floor(k), Math.ceil(k)]) {
+    const c = Math.min(n, Math.max(0, cand));
+    const ms = Math.max(c < n ? local.busyMs + local.model.predict(n - c) : 0, c > 0 ? remote.busyMs + remote.model.predict(c) : 0);
+    if (ms < bestMs) {
+      bestMs = ms;
+      bestK = c;
+    }
+  }
+  return bestK;
+}
+
+function crossover(local: PathState, remote: PathState | null): number | null {
+  if (!remote || !local.model.known || !remote.model.known) return null;
+  const l = local.model.estimate;
+  const r = remote.model.estimate;
+  if (r.perImageMs >= l.perImageMs) return r.fixedMs <= l.fixedMs ? 1 : null;
+  return Math.max(1, Math.floor((r.fixedMs - l.fixedMs) / (l.perImageMs - r.perImageMs)) + 1);
+}
