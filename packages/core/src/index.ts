@@ -6,3 +6,4 @@ export * from './geometry/letterbox.js';
 export * from './decode/outputLayout.js';
 export * from './routing/index.js';
 export * from './eval/index.js';
+export * from './tracking/iouTracker.js';
