@@ -1,0 +1,7 @@
+// WebGPU pre/post-processing passes and the shared device (used by the WebGPU engine and the TF.js engine).
+export * from './sharedDevice.js';
+export * from './sourceUpload.js';
+export * from './resizeTables.js';
+export * from './letterboxPass.js';
+export * from './candidatePass.js';
+export * from './gpuDetectPath.js';

@@ -1,0 +1,58 @@
+/**
+ * OpenCV INTER_LINEAR (8-bit) coordinate/weight tables, computed on the CPU exactly like the core's
+ * LetterboxPreprocessor does (half-pixel centres in float32, clamped borders, 11-bit fixed-point weights) so
+ * the WGSL pass reproduces the CPU letterbox bit for bit. Packed as (src0, src1, w0, w1) per output column,
+ * then per output row.
+ */
+const COEF_SCALE = 2048;
+
+/** cvRound: round half to even. */
+function rint(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+}
+
+function fill(srcSize: number, dstSize: number, out: Int32Array, at: number): void {
+  const scale = 1 / (dstSize / srcSize); // OpenCV inverts inv_scale = dsize/ssize
+  for (let d = 0; d < dstSize; d++) {
+    let f = Math.fround((d + 0.5) * scale - 0.5);
+    let s = Math.floor(f);
+    f = Math.fround(f - s);
+    if (s < 0) {
+      f = 0;
+      s = 0;
+    }
+    if (s >= srcSize - 1) {
+      f = 0;
+      s = srcSize - 1;
+    }
+    const o = at + d * 4;
+    out[o] = s;
+    out[o + 1] = Math.min(s + 1, srcSize - 1);
+    out[o + 2] = rint(Math.fround(1 - f) * COEF_SCALE);
+    out[o + 3] = rint(f * COEF_SCALE);
+  }
+}
+
+/** Columns first (newW × 4 ints), then rows (newH × 4 ints). */
+export function linearResizeTables(srcW: number, srcH: number, newW: number, newH: number): Int32Array {
+  const t = new Int32Array((newW + newH) * 4);
+  fill(srcW, newW, t, 0);
+  fill(srcH, newH, t, newW * 4);
+  return t;
+}
+
+/**
+ * 8-bit value → float32 tensor element per channel (index c·256 + v), computed in float32 in numpy's order
+ * ((v/255 − mean)/std). A lookup keeps the GPU result bit-identical: WGSL division is not correctly rounded.
+ */
+export function normalizeLut(mean: readonly number[] = [0, 0, 0], std: readonly number[] = [1, 1, 1]): Float32Array {
+  const lut = new Float32Array(768);
+  for (let c = 0; c < 3; c++) {
+    const m = Math.fround(mean[c]);
+    const s = Math.fround(std[c]);
+    for (let v = 0; v < 256; v++) lut[c * 256 + v] = Math.fround(Math.fround(Math.fround(v / 255) - m) / s);
+  }
+  return lut;
+}
