@@ -21,6 +21,8 @@ export type SightlineErrorCode =
   | 'E_UNSUPPORTED_SOURCE'
   // options
   | 'E_INVALID_OPTION'
+  // evaluation inputs (ground truth / detections)
+  | 'E_EVAL_INPUT'
   // runtime / engines
   | 'E_DISPOSED'
   | 'E_BACKEND_UNAVAILABLE'
