@@ -3,7 +3,12 @@
 // condition), so tests never need a build; `npm run build` emits dist/ for publishing and the CLI.
 import { defineConfig } from 'vitest/config';
 
-const shared = { resolve: { conditions: ['source', 'module', 'browser', 'development|production'] } };
+// Vite applies top-level resolve.conditions to the client environment only; vitest's node tests run in the
+// SSR one, which would otherwise resolve workspace packages to their (possibly stale) dist/.
+const shared = {
+  resolve: { conditions: ['source', 'module', 'browser', 'development|production'] },
+  ssr: { resolve: { conditions: ['source', 'module', 'node', 'development|production'] } },
+};
 
 export default defineConfig({
   ...shared,
