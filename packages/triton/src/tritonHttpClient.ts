@@ -1,0 +1,310 @@
+// KServe v2 HTTP/REST client (NVIDIA Triton and compatible servers). Uses only fetch, AbortController,
+// timers and (Compression|Decompression)Stream, so the same code runs in browsers, workers, Node and Deno.
+import { OptionError, RemoteError, SightlineError } from '@sightline/core';
+import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
+import { isKServeDataType } from './datatypes.js';
+import { encodeInferRequest } from './inferRequestEncoder.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, parseHeaderLength, parseInferResponse } from './inferResponseParser.js';
+import { summarizeModelConfig } from './modelConfigSummary.js';
+import { TritonHttpError } from './tritonHttpError.js';
+import type {
+  CallOptions, InferRequest, InferResponse, InferenceClient, ModelConfigSummary, ModelMetadata, ServerMetadata, TensorMetadata,
+} from './types.js';
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface TritonHttpClientOptions {
+  /** Base URL, e.g. http://localhost:8000 (a path prefix behind a proxy is kept). */
+  url: string;
+  /** Sent with every request (e.g. Authorization). */
+  headers?: Record<string, string>;
+  /** Per attempt (default 30 s). */
+  timeoutMs?: number;
+  /** Extra attempts where a retry is safe (default 2). */
+  retries?: number;
+  backoff?: BackoffOptions;
+  /** request: compress bodies; response: ask for compressed answers (fetch decompresses them). */
+  compression?: { request?: 'gzip' | 'deflate'; response?: boolean };
+  /** Largest response accepted (default 512 MiB). */
+  maxResponseBytes?: number;
+  /** Binary tensor extension for inputs (default true); false sends JSON `data` arrays. */
+  binaryInputs?: boolean;
+  /** Ask for binary outputs (default true). */
+  binaryOutputs?: boolean;
+  /** Retry an infer whose attempt timed out (default false: the server may still be running it). */
+  retryInferOnTimeout?: boolean;
+  fetch?: FetchLike;
+}
+
+export interface HttpCallOptions extends CallOptions {
+  /** Overrides the client's retry count for this call (e.g. 0 for health probes). */
+  retries?: number;
+}
+
+type NetKind = 'refused' | 'reset' | 'other';
+
+interface RawAnswer {
+  status: number;
+  headers: Headers;
+  body: Uint8Array;
+  bytesSent: number;
+}
+
+const INFER_HEADER = 'Inference-Header-Content-Length';
+
+export class TritonHttpClient implements InferenceClient {
+  readonly protocol = 'http' as const;
+  readonly url: string;
+  private readonly opts: TritonHttpClientOptions;
+  private readonly fetchImpl: FetchLike;
+  private readonly controllers = new Set<AbortController>();
+  private closed = false;
+
+  constructor(options: TritonHttpClientOptions) {
+    if (!options || typeof options.url !== 'string' || !/^https?:\/\//i.test(options.url)) {
+      throw new OptionError('E_INVALID_OPTION', `TritonHttpClient needs an http(s) url, got ${JSON.stringify(options?.url)}`);
+    }
+    for (const [k, v] of [['timeoutMs', options.timeoutMs], ['retries', options.retries], ['maxResponseBytes', options.maxResponseBytes]] as const) {
+      if (v !== undefined && (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v))) throw new OptionError('E_INVALID_OPTION', `${k} must be a non-negative number`);
+    }
+    this.url = options.url.replace(/\/+$/, '');
+    this.opts = options;
+    const f = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
+    if (!f) throw new OptionError('E_INVALID_OPTION', 'no fetch implementation available');
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  async serverLive(o: HttpCallOptions = {}): Promise<boolean> {
+    return (await this.request('GET', '/v2/health/live', o, true)).status === 200;
+  }
+
+  async serverReady(o: HttpCallOptions = {}): Promise<boolean> {
+    return (await this.request('GET', '/v2/health/ready', o, true)).status === 200;
+  }
+
+  async serverMetadata(o: HttpCallOptions = {}): Promise<ServerMetadata> {
+    const j = await this.getJson('/v2', o);
+    if (typeof j.name !== 'string') throw new RemoteError('E_REMOTE_PROTOCOL', 'server metadata has no name');
+    return {
+      name: j.name,
+      version: typeof j.version === 'string' ? j.version : '',
+      extensions: Array.isArray(j.extensions) ? j.extensions.filter((e): e is string => typeof e === 'string') : [],
+    };
+  }
+
+  async modelReady(model: string, o: HttpCallOptions = {}): Promise<boolean> {
+    return (await this.request('GET', `${this.modelPath(model, o.version)}/ready`, o, true)).status === 200;
+  }
+
+  async modelMetadata(model: string, o: HttpCallOptions = {}): Promise<ModelMetadata> {
+    const j = await this.getJson(this.modelPath(model, o.version), o);
+    if (typeof j.name !== 'string') throw new RemoteError('E_REMOTE_PROTOCOL', 'model metadata has no name');
+    const tensors = (v: unknown, what: string): TensorMetadata[] => {
+      if (v === undefined) return [];
+      if (!Array.isArray(v)) throw new RemoteError('E_REMOTE_PROTOCOL', `model metadata ${what} is not an array`);
+      return v.map((t: unknown) => {
+        const r = t as Record<string, unknown> | null;
+        if (!r || typeof r.name !== 'string' || !isKServeDataType(r.datatype) || !Array.isArray(r.shape) || !r.shape.every((d) => Number.isInteger(d))) {
+          throw new RemoteError('E_REMOTE_PROTOCOL', `model metadata ${what} entry is malformed`);
+        }
+        return { name: r.name, datatype: r.datatype, shape: (r.shape as number[]).slice() };
+      });
+    };
+    return {
+      name: j.name,
+      versions: Array.isArray(j.versions) ? j.versions.map(String) : [],
+      platform: typeof j.platform === 'string' ? j.platform : '',
+      inputs: tensors(j.inputs, 'inputs'),
+      outputs: tensors(j.outputs, 'outputs'),
+    };
+  }
+
+  async modelConfig(model: string, o: HttpCallOptions = {}): Promise<ModelConfigSummary> {
+    return summarizeModelConfig(await this.getJson(`${this.modelPath(model, o.version)}/config`, o));
+  }
+
+  async infer(model: string, request: InferRequest, o: HttpCallOptions = {}): Promise<InferResponse> {
+    const enc = encodeInferRequest(request, { binaryInputs: this.opts.binaryInputs, binaryOutputs: this.opts.binaryOutputs });
+    const headers: Record<string, string> = { 'Content-Type': enc.contentType };
+    if (enc.headerLength !== undefined) headers[INFER_HEADER] = String(enc.headerLength);
+    const ans = await this.request('POST', `${this.modelPath(model, o.version)}/infer`, o, false, enc.body, headers);
+    if (ans.status !== 200) throw this.httpError(ans, `${this.modelPath(model, o.version)}/infer`);
+    const parsed = parseInferResponse(ans.body, parseHeaderLength(ans.headers.get(INFER_HEADER)), { maxResponseBytes: this.maxResponseBytes });
+    return { ...parsed, bytesSent: ans.bytesSent, bytesReceived: ans.body.byteLength };
+  }
+
+  /** Aborts every call in flight; later calls fail with E_ABORTED. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.controllers) c.abort(new RemoteError('E_ABORTED', 'client closed'));
+    this.controllers.clear();
+  }
+
+  private get maxResponseBytes(): number {
+    return this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
+
+  private modelPath(model: string, version?: string): string {
+    if (typeof model !== 'string' || model.length === 0) throw new OptionError('E_INVALID_OPTION', 'model name must be a non-empty string');
+    const v = version === undefined || version === '' ? '' : `/versions/${encodeURIComponent(version)}`;
+    return `/v2/models/${encodeURIComponent(model)}${v}`;
+  }
+
+  private async getJson(path: string, o: HttpCallOptions): Promise<Record<string, unknown>> {
+    const ans = await this.request('GET', path, o, true);
+    if (ans.status !== 200) throw this.httpError(ans, path);
+    let j: unknown;
+    try {
+      j = JSON.parse(new TextDecoder().decode(ans.body));
+    } catch {
+      throw new RemoteError('E_REMOTE_PROTOCOL', `response of ${path} is not JSON`);
+    }
+    if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new RemoteError('E_REMOTE_PROTOCOL', `response of ${path} is not a JSON object`);
+    return j as Record<string, unknown>;
+  }
+
+  private httpError(ans: RawAnswer, path: string): TritonHttpError {
+    let msg = '';
+    const text = new TextDecoder().decode(ans.body.subarray(0, 64 * 1024));
+    try {
+      const j = JSON.parse(text) as { error?: unknown };
+      msg = typeof j?.error === 'string' ? j.error : text;
+    } catch {
+      msg = text;
+    }
+    return new TritonHttpError(ans.status, msg.slice(0, 4096), this.url + path);
+  }
+
+  /** One logical call: attempts with backoff where retrying is safe; returns any HTTP answer except a retried 503. */
+  private async request(method: 'GET' | 'POST', path: string, o: HttpCallOptions, idempotent: boolean, body?: Uint8Array, extra?: Record<string, string>): Promise<RawAnswer> {
+    const retries = o.retries ?? this.opts.retries ?? 2;
+    let sendBody: Uint8Array | undefined = body;
+    const headers: Record<string, string> = { ...(this.opts.headers ?? {}), ...(extra ?? {}), ...(o.headers ?? {}) };
+    if (body && this.opts.compression?.request) {
+      sendBody = await compress(body, this.opts.compression.request);
+      headers['Content-Encoding'] = this.opts.compression.request;
+    }
+    if (this.opts.compression?.response) headers['Accept-Encoding'] = 'gzip, deflate';
+    for (let attempt = 0; ; attempt++) {
+      let retryable = false;
+      let err: SightlineError;
+      try {
+        const ans = await this.attempt(method, path, o, headers, sendBody);
+        if (ans.status !== 503) return ans;
+        err = this.httpError(ans, path);
+        retryable = true;
+        if (attempt >= retries) return ans;
+      } catch (e) {
+        if (!(e instanceof SightlineError)) throw e;
+        err = e;
+        if (e.code === 'E_REMOTE_NETWORK') retryable = true;
+        else if (e.code === 'E_REMOTE_TIMEOUT') retryable = idempotent || this.opts.retryInferOnTimeout === true;
+        if (!retryable || attempt >= retries) throw e;
+      }
+      void err;
+      await sleep(backoffDelay(attempt, this.opts.backoff), o.signal);
+    }
+  }
+
+  private async attempt(method: string, path: string, o: HttpCallOptions, headers: Record<string, string>, body?: Uint8Array): Promise<RawAnswer> {
+    if (this.closed) throw new RemoteError('E_ABORTED', 'client closed');
+    if (o.signal?.aborted) throw new RemoteError('E_ABORTED', 'aborted', { cause: o.signal.reason });
+    const ctl = new AbortController();
+    this.controllers.add(ctl);
+    let timedOut = false;
+    const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
+    const timer = timeoutMs > 0 ? setTimeout(() => { timedOut = true; ctl.abort(); }, timeoutMs) : undefined;
+    const onAbort = () => ctl.abort(o.signal?.reason);
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const url = this.url + path;
+    try {
+      let res: Response;
+      try {
+        res = await this.fetchImpl(url, { method, headers, body: body as BodyInit | undefined, signal: ctl.signal });
+      } catch (e) {
+        throw this.classify(e, timedOut, o.signal, url);
+      }
+      try {
+        const data = await readLimited(res, this.maxResponseBytes, url);
+        return { status: res.status, headers: res.headers, body: data, bytesSent: body?.byteLength ?? 0 };
+      } catch (e) {
+        if (e instanceof SightlineError) throw e;
+        throw this.classify(e, timedOut, o.signal, url);
+      }
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      this.controllers.delete(ctl);
+    }
+  }
+
+  private classify(e: unknown, timedOut: boolean, signal: AbortSignal | undefined, url: string): SightlineError {
+    if (e instanceof SightlineError) return e;
+    if (timedOut) return new RemoteError('E_REMOTE_TIMEOUT', `request to ${url} timed out`, { cause: e });
+    if (signal?.aborted || this.closed) return new RemoteError('E_ABORTED', `request to ${url} was aborted`, { cause: e });
+    const kind = networkKind(e);
+    return new RemoteError('E_REMOTE_NETWORK', `network error calling ${url} (${kind})`, { cause: e, details: { kind } });
+  }
+}
+
+/** Node's fetch puts the socket error code in `cause`; browsers only say "Failed to fetch". */
+function networkKind(e: unknown): NetKind {
+  let c: unknown = e;
+  for (let i = 0; i < 4 && c; i++) {
+    const code = (c as { code?: unknown }).code;
+    if (code === 'ECONNREFUSED') return 'refused';
+    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return 'reset';
+    c = (c as { cause?: unknown }).cause;
+  }
+  return 'other';
+}
+
+async function compress(data: Uint8Array, format: 'gzip' | 'deflate'): Promise<Uint8Array> {
+  const stream = new Blob([data as BlobPart]).stream().pipeThrough(new CompressionStream(format));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Reads a body, refusing to buffer more than `limit` bytes. */
+async function readLimited(res: Response, limit: number, url: string): Promise<Uint8Array> {
+  const tooLarge = (n: number) =>
+    new RemoteError('E_REMOTE_TOO_LARGE', `response from ${url} exceeds ${limit} bytes`, { details: { bytes: n, limit } });
+  const encoded = res.headers.get('content-encoding');
+  const cl = res.headers.get('content-length');
+  const declared = cl !== null && !encoded && /^\d+$/.test(cl) ? Number(cl) : undefined;
+  if (declared !== undefined && declared > limit) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge(declared);
+  }
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  // With a trusted Content-Length, fill one buffer; otherwise collect chunks.
+  let buf = declared !== undefined ? new Uint8Array(declared) : undefined;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (total + value.byteLength > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(total + value.byteLength);
+    }
+    if (buf && total + value.byteLength <= buf.byteLength) buf.set(value, total);
+    else {
+      if (buf) {
+        chunks.push(buf.subarray(0, total));
+        buf = undefined;
+      }
+      chunks.push(value);
+    }
+    total += value.byteLength;
+  }
+  if (buf) return total === buf.byteLength ? buf : buf.subarray(0, total);
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  return out;
+}
