@@ -1,0 +1,178 @@
+/**
+ * YOLOv8 / YOLO11 head → candidates. Output [B, 4+nc, N] (or [B, N, 4+nc] when `transposed`): cx,cy,w,h
+ * then per-class scores (already sigmoided). As Ultralytics: per anchor the best class (first on ties), kept
+ * when its score > conf; the class filter then drops anchors whose best class is not allowed.
+ *
+ * For the usual [4+nc, N] layout the per-anchor maximum runs class-major over contiguous rows, keeping a
+ * running max per anchor: striding by N for each of the 80 classes would touch a new cache line per read.
+ */
+import type { OutputLayout } from './outputLayout.js';
+import type { FloatData, TensorView } from '../types.js';
+import { CandidateBuffer } from './candidateBuffer.js';
+import { DecodeScratch, resolveConf, type DecodeParams } from './decodeScratch.js';
+import { resolveBatch } from './tensorChecks.js';
+import { halfBitsAtOrBelow, halfToFloatTable } from '../float16.js';
+import { LayoutError } from '../errors.js';
+import { pushXywhBox as pushBox } from './pushXywhBox.js';
+
+export type YoloV8Layout = Extract<OutputLayout, { kind: 'yolov8' }>;
+
+let defaultScratch: DecodeScratch | null = null;
+
+/** Append the candidates of one batch entry to `out` (cleared first). */
+export function decodeYoloV8(
+  output: TensorView,
+  layout: YoloV8Layout,
+  out: CandidateBuffer,
+  params: DecodeParams = {},
+  scratch: DecodeScratch = (defaultScratch ??= new DecodeScratch()),
+): void {
+  const nc = layout.numClasses;
+  if (!Number.isInteger(nc) || nc < 1) {
+    throw new LayoutError('E_SHAPE_MISMATCH', `yolov8 layout needs numClasses ≥ 1, got ${nc}`);
+  }
+  const anchors = layout.numAnchors > 0 ? layout.numAnchors : 0;
+  const expected: [number, number] = layout.transposed ? [anchors, 4 + nc] : [4 + nc, anchors];
+  const { rows, cols, offset } = resolveBatch(output, expected, params.batchIndex ?? 0, 'yolov8 output');
+  const n = layout.transposed ? rows : cols;
+  const conf = resolveConf(params.conf);
+  const mask = scratch.classMask(params.classes, nc);
+  out.clear();
+  const data = output.data;
+  if (layout.transposed) {
+    if (data instanceof Uint16Array) decodeRowsHalf(data, offset, n, nc, conf, mask, out);
+    else decodeRows(data, offset, n, nc, conf, mask, out);
+    return;
+  }
+  scratch.ensureAnchors(n);
+  if (data instanceof Uint16Array) decodeColumnsHalf(data, offset, n, nc, conf, mask, out, scratch);
+  else decodeColumns(data, offset, n, nc, conf, mask, out, scratch);
+}
+
+type NumericData = Exclude<FloatData, Uint16Array>;
+
+function decodeColumns(
+  data: NumericData,
+  base: number,
+  n: number,
+  nc: number,
+  conf: number,
+  mask: Uint8Array | null,
+  out: CandidateBuffer,
+  scratch: DecodeScratch,
+): void {
+  const best = scratch.bestScore;
+  const bestClass = scratch.bestClass;
+  // Starting at conf means only scores above it are ever recorded; the first maximum still wins ties.
+  best.fill(conf, 0, n);
+  bestClass.fill(-1, 0, n);
+  for (let c = 0; c < nc; c++) {
+    const row = base + (4 + c) * n;
+    for (let a = 0; a < n; a++) {
+      const v = data[row + a];
+      if (v > best[a]) {
+        best[a] = v;
+        bestClass[a] = c;
+      }
+    }
+  }
+  for (let a = 0; a < n; a++) {
+    const c = bestClass[a];
+    if (c < 0 || (mask !== null && mask[c] === 0)) continue;
+    pushBox(out, data[base + a], data[base + n + a], data[base + 2 * n + a], data[base + 3 * n + a], best[a], c);
+  }
+}
+
+function decodeColumnsHalf(
+  data: Uint16Array,
+  base: number,
+  n: number,
+  nc: number,
+  conf: number,
+  mask: Uint8Array | null,
+  out: CandidateBuffer,
+  scratch: DecodeScratch,
+): void {
+  // Non-negative halves order like their bits, so the whole max search is integer compares on raw bits;
+  // bits above 0x7c00 are NaN or negative and never win.
+  const best = scratch.bestBits;
+  const bestClass = scratch.bestClass;
+  best.fill(halfBitsAtOrBelow(conf), 0, n);
+  bestClass.fill(-1, 0, n);
+  for (let c = 0; c < nc; c++) {
+    const row = base + (4 + c) * n;
+    for (let a = 0; a < n; a++) {
+      const h = data[row + a];
+      if (h > best[a] && h <= 0x7c00) {
+        best[a] = h;
+        bestClass[a] = c;
+      }
+    }
+  }
+  const t = halfToFloatTable();
+  for (let a = 0; a < n; a++) {
+    const c = bestClass[a];
+    if (c < 0 || (mask !== null && mask[c] === 0)) continue;
+    pushBox(
+      out,
+      t[data[base + a]],
+      t[data[base + n + a]],
+      t[data[base + 2 * n + a]],
+      t[data[base + 3 * n + a]],
+      t[best[a]],
+      c,
+    );
+  }
+}
+
+function decodeRows(
+  data: NumericData,
+  base: number,
+  n: number,
+  nc: number,
+  conf: number,
+  mask: Uint8Array | null,
+  out: CandidateBuffer,
+): void {
+  const stride = 4 + nc;
+  for (let a = 0, o = base; a < n; a++, o += stride) {
+    let best = conf;
+    let bestC = -1;
+    for (let c = 0; c < nc; c++) {
+      const v = data[o + 4 + c];
+      if (v > best) {
+        best = v;
+        bestC = c;
+      }
+    }
+    if (bestC < 0 || (mask !== null && mask[bestC] === 0)) continue;
+    pushBox(out, data[o], data[o + 1], data[o + 2], data[o + 3], best, bestC);
+  }
+}
+
+function decodeRowsHalf(
+  data: Uint16Array,
+  base: number,
+  n: number,
+  nc: number,
+  conf: number,
+  mask: Uint8Array | null,
+  out: CandidateBuffer,
+): void {
+  const stride = 4 + nc;
+  const t = halfToFloatTable();
+  const floor = halfBitsAtOrBelow(conf);
+  for (let a = 0, o = base; a < n; a++, o += stride) {
+    let best = floor;
+    let bestC = -1;
+    for (let c = 0; c < nc; c++) {
+      const h = data[o + 4 + c];
+      if (h > best && h <= 0x7c00) {
+        best = h;
+        bestC = c;
+      }
+    }
+    if (bestC < 0 || (mask !== null && mask[bestC] === 0)) continue;
+    pushBox(out, t[data[o]], t[data[o + 1]], t[data[o + 2]], t[data[o + 3]], t[best], bestC);
+  }
+}

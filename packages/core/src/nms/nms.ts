@@ -1,0 +1,171 @@
+/**
+ * Greedy non-maximum suppression with the exact semantics of Ultralytics' `non_max_suppression` →
+ * `torchvision.ops.nms`: stable score-descending order, float32 arithmetic, IoU = inter / (a1 + a2 − inter),
+ * suppress when IoU > threshold, class-aware through boxes offset by class × 7680 (also in float32, because
+ * that offset is what rounds the coordinates Ultralytics compares).
+ *
+ * Greedy NMS keeps a candidate iff no already-kept box of its class overlaps it by more than the threshold,
+ * so each candidate is tested only against the kept boxes of its own class (≤ maxDet, per-class lists), and
+ * the scan stops once maxDet boxes are kept — later ones could never change the first maxDet.
+ */
+import { OptionError } from '../errors.js';
+import type { CandidateBuffer } from '../decode/candidateBuffer.js';
+import { ScoreSorter } from './scoreSorter.js';
+
+/** Ultralytics' max_wh: class offset that separates classes in one coordinate space. */
+export const CLASS_OFFSET = 7680;
+
+/** Largest class id given its own bucket; beyond that classes share one list and are compared by id. */
+const MAX_BUCKETED_CLASS = 1 << 16;
+
+export interface NmsOptions {
+  /** IoU above which the lower-scoring box is suppressed. Default 0.7 (Ultralytics predict). */
+  iou?: number;
+  /** At most this many boxes are kept. Default 300. */
+  maxDet?: number;
+  /** Suppress across classes. Default false. */
+  agnostic?: boolean;
+  /** Only candidates scoring strictly above this take part. Default: all except NaN. */
+  minScore?: number;
+  /** Only candidates with classMask[classId] === 1 take part. */
+  classMask?: Uint8Array | null;
+  /** false: skip suppression, only order and cap (end-to-end models already ran NMS). Default true. */
+  suppress?: boolean;
+}
+
+const fround = Math.fround;
+
+export class NonMaxSuppression {
+  private readonly sorter = new ScoreSorter();
+  private keep = new Uint32Array(64);
+  private kx1 = new Float32Array(64);
+  private ky1 = new Float32Array(64);
+  private kx2 = new Float32Array(64);
+  private ky2 = new Float32Array(64);
+  private karea = new Float32Array(64);
+  private kcls = new Int32Array(64);
+  private knext = new Int32Array(64);
+  private heads = new Int32Array(128);
+
+  /**
+   * Indices into `candidates` of the kept boxes, highest score first. The returned array is a view into a
+   * buffer this instance reuses: read it before the next call.
+   */
+  run(candidates: CandidateBuffer, opts: NmsOptions = {}): Uint32Array {
+    const iouThr = opts.iou ?? 0.7;
+    const maxDet = opts.maxDet ?? 300;
+    const agnostic = opts.agnostic ?? false;
+    const suppress = opts.suppress ?? true;
+    if (!(iouThr >= 0 && iouThr <= 1)) {
+      throw new OptionError('E_INVALID_OPTION', `iou must be in [0, 1], got ${iouThr}`, { details: { iou: iouThr } });
+    }
+    if (!Number.isInteger(maxDet) || maxDet < 0) {
+      throw new OptionError('E_INVALID_OPTION', `maxDet must be a non-negative integer, got ${maxDet}`, {
+        details: { maxDet },
+      });
+    }
+    const n = candidates.count;
+    const m = this.sorter.sort(candidates.scores, n, {
+      minScore: opts.minScore,
+      classIds: candidates.classIds,
+      classMask: opts.classMask ?? null,
+    });
+    const order = this.sorter.order;
+    const limit = Math.min(maxDet, m);
+    if (this.keep.length < limit) this.growKept(limit);
+    const keep = this.keep;
+    if (!suppress) {
+      for (let r = 0; r < limit; r++) keep[r] = order[r];
+      return keep.subarray(0, limit);
+    }
+
+    const classIds = candidates.classIds;
+    // Per-class lists of kept boxes when class ids are small non-negative ints (always, from the decoders).
+    let maxClass = 0;
+    let bucketed = true;
+    if (!agnostic) {
+      for (let r = 0; r < m; r++) {
+        const c = classIds[order[r]];
+        if (c > maxClass) maxClass = c;
+        else if (c < 0) bucketed = false;
+      }
+      if (maxClass >= MAX_BUCKETED_CLASS) bucketed = false;
+    }
+    const nBuckets = agnostic || !bucketed ? 1 : maxClass + 1;
+    if (this.heads.length < nBuckets) this.heads = new Int32Array(Math.max(nBuckets, this.heads.length * 2));
+    const heads = this.heads;
+    heads.fill(-1, 0, nBuckets);
+
+    const b = candidates.boxes;
+    const kx1 = this.kx1;
+    const ky1 = this.ky1;
+    const kx2 = this.kx2;
+    const ky2 = this.ky2;
+    const karea = this.karea;
+    const kcls = this.kcls;
+    const knext = this.knext;
+    let kept = 0;
+    for (let r = 0; r < m && kept < limit; r++) {
+      const i = order[r];
+      const c = agnostic ? 0 : classIds[i];
+      const off = agnostic ? 0 : fround(c * CLASS_OFFSET);
+      const o = i * 4;
+      const x1 = fround(b[o] + off);
+      const y1 = fround(b[o + 1] + off);
+      const x2 = fround(b[o + 2] + off);
+      const y2 = fround(b[o + 3] + off);
+      const area = fround(fround(x2 - x1) * fround(y2 - y1));
+      const bucket = nBuckets === 1 ? 0 : c;
+      let suppressed = false;
+      for (let k = heads[bucket]; k >= 0; k = knext[k]) {
+        if (kcls[k] !== c) continue;
+        const xx1 = kx1[k] > x1 ? kx1[k] : x1;
+        const yy1 = ky1[k] > y1 ? ky1[k] : y1;
+        const xx2 = kx2[k] < x2 ? kx2[k] : x2;
+        const yy2 = ky2[k] < y2 ? ky2[k] : y2;
+        const w = fround(xx2 - xx1);
+        const h = fround(yy2 - yy1);
+        if (!(w > 0 && h > 0)) continue; // no overlap: IoU 0 (or NaN), never above the threshold
+        const inter = fround(w * h);
+        const ovr = fround(inter / fround(fround(karea[k] + area) - inter));
+        if (ovr > iouThr) {
+          suppressed = true;
+          break;
+        }
+      }
+      if (suppressed) continue;
+      kx1[kept] = x1;
+      ky1[kept] = y1;
+      kx2[kept] = x2;
+      ky2[kept] = y2;
+      karea[kept] = area;
+      kcls[kept] = c;
+      knext[kept] = heads[bucket];
+      heads[bucket] = kept;
+      keep[kept] = i;
+      kept++;
+    }
+    return keep.subarray(0, kept);
+  }
+
+  private growKept(n: number): void {
+    let cap = this.keep.length;
+    while (cap < n) cap *= 2;
+    this.keep = new Uint32Array(cap);
+    this.kx1 = new Float32Array(cap);
+    this.ky1 = new Float32Array(cap);
+    this.kx2 = new Float32Array(cap);
+    this.ky2 = new Float32Array(cap);
+    this.karea = new Float32Array(cap);
+    this.kcls = new Int32Array(cap);
+    this.knext = new Int32Array(cap);
+  }
+}
+
+let shared: NonMaxSuppression | null = null;
+
+/** One-off NMS: indices of the kept candidates, highest score first (a fresh array the caller owns). */
+export function nms(candidates: CandidateBuffer, opts: NmsOptions = {}): Uint32Array {
+  shared ??= new NonMaxSuppression();
+  return shared.run(candidates, opts).slice();
+}
