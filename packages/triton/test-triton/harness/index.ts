@@ -1,0 +1,2 @@
+export * from './tritonServer.js';
+export * from './modelRepository.js';
