@@ -16,6 +16,7 @@ export interface DecodeParams {
 export class DecodeScratch {
   bestScore = new Float32Array(0);
   bestBits = new Uint16Array(0);
+  bestBitsI32 = new Int32Array(0);
   bestClass = new Int32Array(0);
   private mask = new Uint8Array(0);
 
@@ -23,6 +24,7 @@ export class DecodeScratch {
     if (this.bestClass.length >= n) return;
     this.bestScore = new Float32Array(n);
     this.bestBits = new Uint16Array(n);
+    this.bestBitsI32 = new Int32Array(n);
     this.bestClass = new Int32Array(n);
   }
 

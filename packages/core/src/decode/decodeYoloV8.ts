@@ -45,12 +45,79 @@ export function decodeYoloV8(
     return;
   }
   scratch.ensureAnchors(n);
-  if (data instanceof Uint16Array) decodeColumnsHalf(data, offset, n, nc, conf, mask, out, scratch);
+  if (data instanceof Float32Array) decodeColumnsF32(data, offset, n, nc, conf, mask, out, scratch);
+  else if (data instanceof Uint16Array) decodeColumnsHalf(data, offset, n, nc, conf, mask, out, scratch);
   else decodeColumns(data, offset, n, nc, conf, mask, out, scratch);
 }
 
 type NumericData = Exclude<FloatData, Uint16Array>;
 
+const f32Scratch = new Float32Array(1);
+const i32Scratch = new Int32Array(f32Scratch.buffer);
+
+/**
+ * The hot path (fp32, 80 classes × 8400 anchors = 672k reads per frame). Scores are compared as int32 bits:
+ * non-negative floats order like their bits, negatives are negative ints, NaN bits lie above +Infinity's.
+ * Eight reads are tested against the threshold per branch because almost every score is below it.
+ */
+function decodeColumnsF32(
+  data: Float32Array,
+  base: number,
+  n: number,
+  nc: number,
+  conf: number,
+  mask: Uint8Array | null,
+  out: CandidateBuffer,
+  scratch: DecodeScratch,
+): void {
+  const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
+  f32Scratch[0] = conf;
+  const t = i32Scratch[0];
+  const best = scratch.bestBitsI32;
+  const bestClass = scratch.bestClass;
+  best.fill(t, 0, n);
+  bestClass.fill(-1, 0, n);
+  const n8 = n - (n % 8);
+  for (let c = 0; c < nc; c++) {
+    const row = base + (4 + c) * n;
+    for (let a = 0; a < n8; a += 8) {
+      const p = row + a;
+      if (
+        bits[p] > t ||
+        bits[p + 1] > t ||
+        bits[p + 2] > t ||
+        bits[p + 3] > t ||
+        bits[p + 4] > t ||
+        bits[p + 5] > t ||
+        bits[p + 6] > t ||
+        bits[p + 7] > t
+      ) {
+        for (let k = a; k < a + 8; k++) {
+          const v = bits[row + k];
+          if (v > best[k] && v <= 0x7f800000) {
+            best[k] = v;
+            bestClass[k] = c;
+          }
+        }
+      }
+    }
+    for (let a = n8; a < n; a++) {
+      const v = bits[row + a];
+      if (v > best[a] && v <= 0x7f800000) {
+        best[a] = v;
+        bestClass[a] = c;
+      }
+    }
+  }
+  for (let a = 0; a < n; a++) {
+    const c = bestClass[a];
+    if (c < 0 || (mask !== null && mask[c] === 0)) continue;
+    const score = data[base + (4 + c) * n + a];
+    pushBox(out, data[base + a], data[base + n + a], data[base + 2 * n + a], data[base + 3 * n + a], score, c);
+  }
+}
+
+/** Other numeric arrays (native Float16Array): plain running max, one compare per read. */
 function decodeColumns(
   data: NumericData,
   base: number,
@@ -97,11 +164,34 @@ function decodeColumnsHalf(
   // bits above 0x7c00 are NaN or negative and never win.
   const best = scratch.bestBits;
   const bestClass = scratch.bestClass;
-  best.fill(halfBitsAtOrBelow(conf), 0, n);
+  const floor = halfBitsAtOrBelow(conf);
+  best.fill(floor, 0, n);
   bestClass.fill(-1, 0, n);
+  const n8 = n - (n % 8);
   for (let c = 0; c < nc; c++) {
     const row = base + (4 + c) * n;
-    for (let a = 0; a < n; a++) {
+    for (let a = 0; a < n8; a += 8) {
+      const p = row + a;
+      if (
+        data[p] > floor ||
+        data[p + 1] > floor ||
+        data[p + 2] > floor ||
+        data[p + 3] > floor ||
+        data[p + 4] > floor ||
+        data[p + 5] > floor ||
+        data[p + 6] > floor ||
+        data[p + 7] > floor
+      ) {
+        for (let k = a; k < a + 8; k++) {
+          const h = data[row + k];
+          if (h > best[k] && h <= 0x7c00) {
+            best[k] = h;
+            bestClass[k] = c;
+          }
+        }
+      }
+    }
+    for (let a = n8; a < n; a++) {
       const h = data[row + a];
       if (h > best[a] && h <= 0x7c00) {
         best[a] = h;
