@@ -6,3 +6,7 @@ export * from './inferResponseParser.js';
 export * from './modelConfigSummary.js';
 export * from './tritonHttpError.js';
 export * from './tritonHttpClient.js';
+export * from './modelConfigCache.js';
+export * from './tensorBatching.js';
+export * from './batchInfer.js';
+export * from './endpointPool.js';
