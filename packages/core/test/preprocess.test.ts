@@ -1,0 +1,302 @@
+import { describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { requireShared, sharedPath } from '@sightline/testkit';
+import {
+  ClassifyPreprocessor,
+  LetterboxPreprocessor,
+  computeCenterCrop,
+  computeLetterbox,
+  floatToHalf,
+  packBatch,
+  validatePixelBuffer,
+  ImageInputError,
+  OptionError,
+  type PixelBuffer,
+} from '../src/index.js';
+
+/** Deterministic test pattern; the same formula generated the OpenCV/Pillow golden hashes below. */
+function pattern(w: number, h: number, channels: 3 | 4 = 3, stride = w * channels): PixelBuffer {
+  const data = new Uint8Array(stride * (h - 1) + w * channels).fill(77);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++) data[y * stride + x * channels + c] = (x * x * 7 + y * 13 + x * y * 3 + c * 71 + (x ^ y) * 5) & 255;
+  if (channels === 4) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * stride + x * 4 + 3] = (x * 31 + y) & 255;
+  return { data, width: w, height: h, channels, stride };
+}
+
+function solid(w: number, h: number, rgb: [number, number, number]): PixelBuffer {
+  const data = new Uint8Array(w * h * 3);
+  data.set(rgb);
+  for (let n = 3; n < data.length; n *= 2) data.copyWithin(n, 0, Math.min(n, data.length - n));
+  return { data, width: w, height: h, channels: 3 };
+}
+
+/** Count of differing elements (vitest's deep equality is far too slow on million-element arrays). */
+function mismatches(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Math.max(a.length, b.length);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+}
+
+function fnv1a(bytes: ArrayLike<number>): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+  return h;
+}
+
+describe('validatePixelBuffer', () => {
+  const data = new Uint8Array(4 * 3 * 2);
+  test('accepts consistent buffers and returns the stride', () => {
+    expect(validatePixelBuffer({ data, width: 4, height: 2, channels: 3 })).toBe(12);
+    expect(validatePixelBuffer({ data, width: 3, height: 2, channels: 4, stride: 12 })).toBe(12);
+    // The last row may omit its padding.
+    expect(validatePixelBuffer({ data: new Uint8Array(16 + 9), width: 3, height: 2, channels: 3, stride: 16 })).toBe(16);
+  });
+  test.each([
+    [{ data, width: 0, height: 2, channels: 3 }, 'E_IMAGE_EMPTY'],
+    [{ data, width: 4, height: -1, channels: 3 }, 'E_IMAGE_EMPTY'],
+    [{ data, width: 2.5, height: 2, channels: 3 }, 'E_IMAGE_EMPTY'],
+    [{ data, width: 16385, height: 1, channels: 3 }, 'E_IMAGE_TOO_LARGE'],
+    [{ data, width: 5, height: 2, channels: 3 }, 'E_IMAGE_BUFFER'],
+    [{ data, width: 4, height: 2, channels: 3, stride: 11 }, 'E_IMAGE_BUFFER'],
+    [{ data, width: 4, height: 2, channels: 3, stride: 12.5 }, 'E_IMAGE_BUFFER'],
+    [{ data, width: 2, height: 2, channels: 3, stride: 100 }, 'E_IMAGE_BUFFER'],
+    [{ data, width: 2, height: 2, channels: 2 }, 'E_IMAGE_BUFFER'],
+    [{ data: new Float32Array(24), width: 2, height: 2, channels: 3 }, 'E_IMAGE_BUFFER'],
+  ])('rejects %o with %s', (p, code) => {
+    let err: unknown;
+    try {
+      validatePixelBuffer(p as unknown as PixelBuffer);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ImageInputError);
+    expect((err as ImageInputError).code).toBe(code);
+  });
+  test('the preprocessors validate before reading', () => {
+    expect(() => new LetterboxPreprocessor().run({ data: new Uint8Array(10), width: 640, height: 480, channels: 4 })).toThrow(ImageInputError);
+    expect(() => new ClassifyPreprocessor().run({ data: new Uint8Array(10), width: 0, height: 480, channels: 3 })).toThrow(ImageInputError);
+  });
+});
+
+describe('LetterboxPreprocessor geometry and padding', () => {
+  const sizes: [number, number][] = [
+    [1, 1], [2, 3], [7, 5], [640, 640], [320, 320], [1280, 1280], [1280, 720], [720, 1280], [1920, 1080],
+    [810, 1080], [333, 517], [639, 641], [1281, 719], [16384, 1], [1, 16384], [1000, 10], [3, 640],
+  ];
+  const p = new LetterboxPreprocessor();
+  test.each(sizes)('%i×%i: a solid image fills exactly the letterbox interior, pad elsewhere', (w, h) => {
+    const r = p.run(solid(w, h, [10, 200, 50]), { dtype: 'uint8' });
+    const g = r.geometry;
+    expect(g).toEqual(computeLetterbox(w, h, 640, 640));
+    expect(r.dims).toEqual([1, 3, 640, 640]);
+    expect(g.padLeft + g.newWidth + g.padRight).toBe(640);
+    expect(g.padTop + g.newHeight + g.padBottom).toBe(640);
+    const colour = [10, 200, 50];
+    let wrong = 0;
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < 640; y++)
+        for (let x = 0; x < 640; x++) {
+          const inside = x >= g.padLeft && x < g.padLeft + g.newWidth && y >= g.padTop && y < g.padTop + g.newHeight;
+          if (r.data[c * 640 * 640 + y * 640 + x] !== (inside ? colour[c] : 114)) wrong++;
+        }
+    expect(wrong).toBe(0);
+  });
+
+  test('non-square targets, padValue, scaleUp=false and center=false', () => {
+    const r = p.run(solid(100, 50, [1, 2, 3]), { width: 320, height: 256, padValue: 0, dtype: 'uint8', scaleUp: false, center: false });
+    expect(r.dims).toEqual([1, 3, 256, 320]);
+    expect(r.geometry).toMatchObject({ newWidth: 100, newHeight: 50, padLeft: 0, padTop: 0, padRight: 220, padBottom: 206 });
+    expect(r.data[0]).toBe(1);
+    expect(r.data[99]).toBe(1);
+    expect(r.data[100]).toBe(0);
+    expect(r.data[256 * 320 + 49 * 320]).toBe(2);
+    expect(r.data[256 * 320 + 50 * 320]).toBe(0);
+    const f = p.run(solid(10, 10, [255, 255, 255]), { width: 64, height: 32, padValue: 255 });
+    expect(Array.from(f.data as Float32Array).every((v) => v === 1)).toBe(true);
+  });
+
+  // Hashes of uint8 HWC letterbox output of pattern() computed with OpenCV 5.0 cv2.resize(INTER_LINEAR) +
+  // cv2.copyMakeBorder(114) following Ultralytics' LetterBox: the CPU path must be bit-exact.
+  test.each([
+    [1280, 720, 640, 640, 0x759c9a45],
+    [810, 1080, 640, 640, 0x9c3c691b],
+    [333, 517, 640, 640, 0x518ed44d],
+    [7, 5, 64, 48, 0x1f93eb23],
+    [1280, 1280, 640, 640, 0xa5ee3f45],
+    [100, 3000, 320, 320, 0x2b72563a],
+    [321, 241, 640, 640, 0xfc9fa130],
+  ])('%i×%i → %i×%i is bit-exact with OpenCV', (w, h, W, H, hash) => {
+    const r = p.run(pattern(w, h), { width: W, height: H, dtype: 'uint8', layout: 'nhwc' });
+    expect(r.dims).toEqual([1, H, W, 3]);
+    expect(fnv1a(r.data)).toBe(hash);
+  });
+});
+
+describe('LetterboxPreprocessor input and output variants', () => {
+  const p = new LetterboxPreprocessor();
+  const copy = (d: ArrayLike<number>) => Float64Array.from(d);
+
+  test('RGB, RGBA and strided rows give identical tensors', () => {
+    for (const [w, h] of [[1280, 720], [333, 517], [5, 3]] as const) {
+      const ref = copy(p.run(pattern(w, h, 3)).data);
+      expect(mismatches(p.run(pattern(w, h, 4)).data, ref)).toBe(0);
+      expect(mismatches(p.run(pattern(w, h, 3, w * 3 + 13)).data, ref)).toBe(0);
+      expect(mismatches(p.run(pattern(w, h, 4, w * 4 + 64)).data, ref)).toBe(0);
+      const clamped = pattern(w, h, 4);
+      expect(mismatches(p.run({ ...clamped, data: new Uint8ClampedArray(clamped.data.buffer) }).data, ref)).toBe(0);
+    }
+  });
+
+  test('float32 = uint8/255, float16 = half(float32), nhwc = transposed nchw', () => {
+    const img = pattern(1280, 720, 4);
+    const f32 = Float32Array.from(p.run(img).data);
+    const u8 = Uint8Array.from(p.run(img, { dtype: 'uint8' }).data);
+    const f16 = Uint16Array.from(p.run(img, { dtype: 'float16' }).data);
+    const hwc = Float32Array.from(p.run(img, { layout: 'nhwc' }).data);
+    let bad = 0;
+    for (let i = 0; i < f32.length; i++) {
+      if (f32[i] !== Math.fround(u8[i] / 255)) bad++;
+      if (f16[i] !== floatToHalf(f32[i])) bad++;
+    }
+    const plane = 640 * 640;
+    for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) if (hwc[i * 3 + c] !== f32[c * plane + i]) bad++;
+    expect(bad).toBe(0);
+    expect(new Set(u8).size).toBeGreaterThan(200); // the pattern really exercises the value range
+  });
+
+  test('reuses its own buffer; `out` writes into a caller buffer at batchIndex', () => {
+    const q = new LetterboxPreprocessor();
+    const a = q.run(pattern(64, 64)).data;
+    const b = q.run(pattern(32, 48)).data;
+    expect(b).toBe(a);
+    const buf = new Float32Array(3 * 3 * 640 * 640).fill(-1);
+    const r = q.run(pattern(64, 64), { out: { data: buf, batchIndex: 2 } });
+    expect(r.data).toBe(buf);
+    expect(r.offset).toBe(2 * 3 * 640 * 640);
+    expect(buf.subarray(0, r.offset).every((v) => v === -1)).toBe(true);
+    expect(buf.subarray(r.offset).some((v) => v === -1)).toBe(false);
+  });
+
+  test('bad options are OptionErrors', () => {
+    const img = pattern(8, 8);
+    const bad = [
+      { width: 0 }, { height: 1.5 }, { dtype: 'int8' }, { layout: 'chw' }, { padValue: 256 }, { padValue: -1 },
+      { out: { data: new Float32Array(10), batchIndex: 0 } },
+      { out: { data: new Float32Array(3 * 640 * 640), batchIndex: 1 } },
+      { out: { data: new Uint8Array(3 * 640 * 640), batchIndex: 0 } },
+      { dtype: 'float16', out: { data: new Float32Array(3 * 640 * 640), batchIndex: 0 } },
+      { out: { data: new Float32Array(3 * 640 * 640), batchIndex: -1 } },
+    ];
+    bad.forEach((o, i) => expect(() => p.run(img, o as never), `case ${i}`).toThrow(OptionError));
+  });
+});
+
+describe('ClassifyPreprocessor', () => {
+  const p = new ClassifyPreprocessor();
+  test('torchvision Resize(256) + CenterCrop(224) geometry', () => {
+    expect(computeCenterCrop(1280, 720, 224, 256)).toMatchObject({ resizedWidth: 455, resizedHeight: 256, cropX: 116, cropY: 16 });
+    expect(computeCenterCrop(810, 1080, 224, 256)).toMatchObject({ resizedWidth: 256, resizedHeight: 341, cropX: 16, cropY: 58 });
+    // int() truncates the long side; round() is half-even: (341−224)/2 = 58.5 → 58 above, (227−224)/2 = 1.5 → 2.
+    expect(computeCenterCrop(300, 266, 224, 227)).toMatchObject({ resizedWidth: 256, resizedHeight: 227, cropX: 16, cropY: 2 });
+    expect(() => computeCenterCrop(100, 100, 224, 200)).toThrow(OptionError);
+  });
+
+  // Hashes of uint8 HWC crops of pattern() from Pillow 13 Image.resize(BILINEAR) + crop, the torchvision path.
+  test.each([
+    [1280, 720, 224, 256, 0x5d19c378],
+    [300, 451, 224, 256, 0x289f9a4c],
+    [275, 183, 224, 256, 0x09750b2e],
+    [2000, 1500, 224, 256, 0x5aecd831],
+    [640, 480, 224, 224, 0xc2a3f176],
+    [256, 256, 224, 256, 0xb68244c5],
+  ])('%i×%i (size %i, shorter %i) is bit-exact with Pillow', (w, h, size, resizeShorter, hash) => {
+    const r = p.run(pattern(w, h, 4), { size, resizeShorter, dtype: 'uint8', layout: 'nhwc' });
+    expect(r.dims).toEqual([1, size, size, 3]);
+    expect(fnv1a(r.data)).toBe(hash);
+  });
+
+  test('imagenet normalization in float32 order, yolo-cls = /255 at `size`', () => {
+    const img = pattern(640, 480);
+    const u8 = Uint8Array.from(p.run(img, { dtype: 'uint8' }).data);
+    const f = Float32Array.from(p.run(img).data);
+    const mean = [0.485, 0.456, 0.406];
+    const std = [0.229, 0.224, 0.225];
+    let bad = 0;
+    const plane = 224 * 224;
+    for (let c = 0; c < 3; c++)
+      for (let i = 0; i < plane; i++) {
+        const v = u8[c * plane + i];
+        const want = Math.fround(Math.fround(Math.fround(v / 255) - Math.fround(mean[c])) / Math.fround(std[c]));
+        if (f[c * plane + i] !== want) bad++;
+      }
+    expect(bad).toBe(0);
+    const y = p.run(img, { variant: 'yolo-cls' });
+    expect(y.geometry).toMatchObject({ resizedWidth: 298, resizedHeight: 224, cropX: 37, cropY: 0 });
+    const yu = Uint8Array.from(p.run(img, { variant: 'yolo-cls', dtype: 'uint8' }).data);
+    expect(mismatches(y.data, Array.from(yu, (v) => Math.fround(v / 255)))).toBe(0);
+    const h = p.run(img, { dtype: 'float16' }).data;
+    expect(mismatches(h, Array.from(f, (v) => floatToHalf(v)))).toBe(0);
+  });
+
+  test('bad options are OptionErrors', () => {
+    const img = pattern(8, 8);
+    for (const o of [{ size: 0 }, { resizeShorter: 100 }, { variant: 'tf' }, { std: [1, 0, 1] }, { mean: [0, 0] }, { dtype: 'x' }]) {
+      expect(() => p.run(img, o as never), JSON.stringify(o)).toThrow(OptionError);
+    }
+  });
+});
+
+describe('packBatch', () => {
+  const imgs = [pattern(1280, 720, 4), pattern(333, 517), pattern(16, 16, 3, 64)];
+  test('detect batch equals individual runs, one buffer', () => {
+    const b = packBatch(imgs, { width: 320, height: 320 });
+    expect(b.dims).toEqual([3, 3, 320, 320]);
+    expect(b.data.length).toBe(3 * 3 * 320 * 320);
+    const p = new LetterboxPreprocessor();
+    imgs.forEach((img, i) => {
+      const r = p.run(img, { width: 320, height: 320 });
+      expect(mismatches(b.data.subarray(i * r.data.length, (i + 1) * r.data.length), r.data)).toBe(0);
+      expect(b.geometries[i]).toEqual(r.geometry);
+    });
+  });
+  test('classify batch into a caller buffer', () => {
+    const data = new Uint16Array(2 * 3 * 224 * 224);
+    const b = packBatch(imgs.slice(0, 2), { task: 'classify', dtype: 'float16', data });
+    expect(b.data).toBe(data);
+    expect(b.dims).toEqual([2, 3, 224, 224]);
+    const r = new ClassifyPreprocessor().run(imgs[1], { dtype: 'float16' });
+    expect(mismatches(data.subarray(r.data.length), r.data)).toBe(0);
+    expect(b.geometries[0].kind).toBe('crop');
+  });
+  test('rejects empty batches and short buffers', () => {
+    expect(() => packBatch([])).toThrow(OptionError);
+    expect(() => packBatch(imgs, { data: new Float32Array(3 * 640 * 640) })).toThrow(OptionError);
+  });
+});
+
+describe.skipIf(!requireShared(['images', 'bus.jpg'], ['reference', 'bus_letterbox_input_f32.bin']))('reference letterbox tensor', () => {
+  test('bus.jpg decoded with sharp → letterbox ≈ bus_letterbox_input_f32.bin', async () => {
+    // cv2.imread applies EXIF orientation; .rotate() makes sharp do the same (bus.jpg's tag is 1 anyway).
+    const { data, info } = await sharp(sharpPath()).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const ref = new Float32Array(new Uint8Array(readFileSync(sharedPath('reference', 'bus_letterbox_input_f32.bin'))).buffer);
+    const r = new LetterboxPreprocessor().run({ data, width: info.width, height: info.height, channels: info.channels as 3 });
+    expect(r.data.length).toBe(ref.length);
+    let sum = 0;
+    let pad = 0;
+    const g = r.geometry;
+    for (let i = 0; i < ref.length; i++) sum += Math.abs(r.data[i] - ref[i]);
+    for (let c = 0; c < 3; c++) for (let y = 0; y < 640; y++) for (let x = 0; x < g.padLeft; x++) if (r.data[c * 409600 + y * 640 + x] !== ref[c * 409600 + y * 640 + x]) pad++;
+    const mean = sum / ref.length;
+    // The resize is bit-exact with cv2; what remains is sharp's vs OpenCV's JPEG decode (chroma upsampling).
+    console.log(`[preprocess] bus.jpg letterbox vs reference: mean |Δ| = ${mean.toFixed(6)} (${(mean * 255).toFixed(3)} levels)`);
+    expect(mean).toBeLessThan(0.01);
+    expect(pad).toBe(0);
+  });
+});
+
+function sharpPath(): string {
+  return sharedPath('images', 'bus.jpg');
+}
