@@ -1,0 +1,280 @@
+/// <reference types="node" />
+// KServe v2 gRPC client for Node (Triton's GRPCInferenceService), with the same InferenceClient contract
+// as the fetch-based HTTP client: raw tensor contents both ways, typed errors, deadlines, abort, metadata
+// headers, and strict validation of every output before it is exposed.
+import { Client, Metadata, credentials as grpcCredentials, type CallOptions as GrpcCallOptions, type ServiceError } from '@grpc/grpc-js';
+import { OptionError, RemoteError, SightlineError } from '@sightline/core';
+import type {
+  CallOptions,
+  InferenceClient,
+  InferOutput,
+  InferRequest,
+  InferResponse,
+  KServeDataType,
+  ModelConfigSummary,
+  ModelMetadata,
+  ParameterMap,
+  ServerMetadata,
+  TensorConfig,
+  TensorData,
+} from '../types.js';
+import { fromGrpcError } from './grpcErrors.js';
+import { inferenceMethods, type InferenceMethods, type InferenceRpc, type RpcName, type WireInferResponse, type WireModelConfig, type WireParameters, type WireTensorContents } from './inferenceService.js';
+import { decodeRawOutput, elementCount, encodeRawInput, isKServeDataType } from './rawTensor.js';
+
+export interface TritonGrpcClientOptions {
+  /** `host:port`, `grpc://host:port` or `grpcs://host:port` (TLS). */
+  url: string;
+  /** Metadata sent with every call (e.g. `authorization`); per-call `headers` are added on top. */
+  headers?: Record<string, string>;
+  /** Default deadline per call in ms; 0 = none. Default 60 s. */
+  timeoutMs?: number;
+  /** Largest message sent or received, bytes. Default 256 MiB (gRPC's 4 MiB default is too small for batches). */
+  maxMessageBytes?: number;
+  /** Extra grpc-js channel options (keepalive, load balancing…). */
+  channelOptions?: Record<string, string | number>;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_MESSAGE = 256 * 1024 * 1024;
+
+interface CallResult<R> {
+  value: R;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export class TritonGrpcClient implements InferenceClient {
+  readonly protocol = 'grpc' as const;
+  readonly url: string;
+  private readonly client: Client;
+  private readonly methods: InferenceMethods;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+  private closed = false;
+
+  constructor(options: TritonGrpcClientOptions | string) {
+    const o = typeof options === 'string' ? { url: options } : options;
+    const m = /^(?:(grpcs?):\/\/)?([^/]+?)\/?$/.exec(o.url.trim());
+    if (!m) throw new OptionError('E_INVALID_OPTION', `gRPC url must be host:port, grpc://host:port or grpcs://host:port, got "${o.url}"`);
+    const tls = m[1] === 'grpcs';
+    const address = m[2];
+    this.url = `${tls ? 'grpcs' : 'grpc'}://${address}`;
+    const maxBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0 || maxBytes > 2 ** 31 - 1) {
+      throw new OptionError('E_INVALID_OPTION', `maxMessageBytes must be an integer in 1..2^31-1, got ${maxBytes}`);
+    }
+    this.timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(this.timeoutMs >= 0)) throw new OptionError('E_INVALID_OPTION', `timeoutMs must be >= 0, got ${o.timeoutMs}`);
+    this.headers = { ...o.headers };
+    this.methods = inferenceMethods();
+    this.client = new Client(address, tls ? grpcCredentials.createSsl() : grpcCredentials.createInsecure(), {
+      'grpc.max_receive_message_length': maxBytes,
+      'grpc.max_send_message_length': maxBytes,
+      ...o.channelOptions,
+    });
+  }
+
+  async serverLive(o?: CallOptions): Promise<boolean> {
+    return (await this.call('ServerLive', {}, o)).value.live;
+  }
+
+  async serverReady(o?: CallOptions): Promise<boolean> {
+    return (await this.call('ServerReady', {}, o)).value.ready;
+  }
+
+  async serverMetadata(o?: CallOptions): Promise<ServerMetadata> {
+    const { value } = await this.call('ServerMetadata', {}, o);
+    return { name: value.name, version: value.version, extensions: [...value.extensions] };
+  }
+
+  async modelReady(model: string, o?: CallOptions): Promise<boolean> {
+    try {
+      return (await this.call('ModelReady', { name: model, version: o?.version ?? '' }, o)).value.ready;
+    } catch (e) {
+      // An unknown model is simply not ready; transport and auth failures still throw.
+      if (e instanceof RemoteError && e.details.status === 404) return false;
+      throw e;
+    }
+  }
+
+  async modelMetadata(model: string, o?: CallOptions): Promise<ModelMetadata> {
+    const { value } = await this.call('ModelMetadata', { name: model, version: o?.version ?? '' }, o);
+    const tensor = (t: { name: string; datatype: string; shape: number[] }) => ({ name: t.name, datatype: checkDatatype(t.datatype, t.name), shape: [...t.shape] });
+    return { name: value.name, versions: [...value.versions], platform: value.platform, inputs: value.inputs.map(tensor), outputs: value.outputs.map(tensor) };
+  }
+
+  async modelConfig(model: string, o?: CallOptions): Promise<ModelConfigSummary> {
+    const { value } = await this.call('ModelConfig', { name: model, version: o?.version ?? '' }, o);
+    if (!value.config) throw new RemoteError('E_REMOTE_PROTOCOL', `ModelConfig ${this.url}: response for "${model}" has no config`);
+    return summarizeConfig(value.config);
+  }
+
+  async infer(model: string, request: InferRequest, o?: CallOptions): Promise<InferResponse> {
+    if (!Array.isArray(request.inputs) || request.inputs.length === 0) throw new OptionError('E_INVALID_OPTION', `infer "${model}": request has no inputs`);
+    const raw: Uint8Array[] = new Array(request.inputs.length);
+    const inputs = request.inputs.map((t, i) => {
+      raw[i] = encodeRawInput(t.name, t.datatype, t.shape, t.data);
+      return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: toWireParameters(t.parameters) };
+    });
+    const outputs = (request.outputs ?? []).map((r) => ({ name: r.name, parameters: toWireParameters(r.parameters) }));
+    const { value, bytesSent, bytesReceived } = await this.call(
+      'ModelInfer',
+      { model_name: model, model_version: o?.version ?? '', id: request.id ?? '', parameters: toWireParameters(request.parameters), inputs, outputs, raw_input_contents: raw },
+      o,
+    );
+    const res: InferResponse = { modelName: value.model_name, outputs: decodeOutputs(value), bytesSent, bytesReceived };
+    if (value.model_version) res.modelVersion = value.model_version;
+    if (value.id) res.id = value.id;
+    const params = fromWireParameters(value.parameters);
+    if (params) res.parameters = params;
+    return res;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.close();
+  }
+
+  private call<K extends RpcName>(name: K, request: InferenceRpc[K][0], o: CallOptions = {}): Promise<CallResult<InferenceRpc[K][1]>> {
+    if (this.closed) return Promise.reject(new SightlineError('E_DISPOSED', `${name} ${this.url}: client is closed`));
+    const signal = o.signal;
+    if (signal?.aborted) return Promise.reject(new SightlineError('E_ABORTED', `${name} ${this.url}: aborted before it was sent`, { cause: signal.reason }));
+    const def = this.methods[name];
+    const metadata = this.metadata(o.headers);
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    const callOptions: GrpcCallOptions = timeoutMs > 0 && Number.isFinite(timeoutMs) ? { deadline: Date.now() + timeoutMs } : {};
+    let bytesSent = 0;
+    let bytesReceived = 0;
+    const serialize = (v: InferenceRpc[K][0]): Buffer => {
+      const b = def.requestSerialize(v);
+      bytesSent = b.length;
+      return b;
+    };
+    const deserialize = (b: Buffer): InferenceRpc[K][1] => {
+      bytesReceived = b.length;
+      return def.responseDeserialize(b);
+    };
+    return new Promise((resolve, reject) => {
+      let onAbort: (() => void) | undefined;
+      const call = this.client.makeUnaryRequest(def.path, serialize, deserialize, request, metadata, callOptions, (err: ServiceError | null, value?: InferenceRpc[K][1]) => {
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        if (err || value === undefined) reject(fromGrpcError(err ?? new Error('empty response'), name, this.url, signal?.aborted === true));
+        else resolve({ value, bytesSent, bytesReceived });
+      });
+      if (signal) {
+        onAbort = () => call.cancel();
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+  }
+
+  private metadata(extra: Record<string, string> | undefined): Metadata {
+    const md = new Metadata();
+    try {
+      for (const [k, v] of Object.entries(this.headers)) md.set(k.toLowerCase(), v);
+      if (extra) for (const [k, v] of Object.entries(extra)) md.set(k.toLowerCase(), v);
+    } catch (e) {
+      throw new OptionError('E_INVALID_OPTION', `invalid gRPC metadata header: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    return md;
+  }
+}
+
+function checkDatatype(dt: string, tensor: string): KServeDataType {
+  if (!isKServeDataType(dt)) throw new RemoteError('E_REMOTE_PROTOCOL', `tensor "${tensor}": unknown datatype "${dt}"`, { details: { tensor, datatype: dt } });
+  return dt;
+}
+
+function toWireParameters(p: ParameterMap | undefined): WireParameters {
+  const out: WireParameters = {};
+  if (!p) return out;
+  for (const [k, v] of Object.entries(p)) {
+    if (typeof v === 'boolean') out[k] = { bool_param: v };
+    else if (typeof v === 'string') out[k] = { string_param: v };
+    else if (Number.isSafeInteger(v)) out[k] = { int64_param: v };
+    else if (Number.isFinite(v)) out[k] = { double_param: v };
+    else throw new OptionError('E_INVALID_OPTION', `parameter "${k}" must be finite, got ${v}`);
+  }
+  return out;
+}
+
+function fromWireParameters(p: WireParameters | undefined): Record<string, unknown> | undefined {
+  if (!p) return undefined;
+  const keys = Object.keys(p);
+  if (keys.length === 0) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = p[k];
+    const choice = v.parameter_choice as keyof typeof v | undefined;
+    out[k] = choice ? v[choice] : undefined;
+  }
+  return out;
+}
+
+function decodeOutputs(res: WireInferResponse): InferOutput[] {
+  const raw = res.raw_output_contents;
+  // Triton always answers with raw contents; other KServe servers may use typed `contents` instead.
+  if (raw.length !== 0 && raw.length !== res.outputs.length) {
+    throw new RemoteError('E_REMOTE_PROTOCOL', `ModelInfer: ${res.outputs.length} outputs but ${raw.length} raw_output_contents`);
+  }
+  return res.outputs.map((t, i) => {
+    const datatype = checkDatatype(t.datatype, t.name);
+    const shape = [...t.shape];
+    const data = raw.length ? decodeRawOutput(t.name, datatype, shape, raw[i]) : decodeContents(t.name, datatype, shape, t.contents);
+    return { name: t.name, datatype, shape, data };
+  });
+}
+
+const protocolError = (msg: string) => new RemoteError('E_REMOTE_PROTOCOL', msg);
+
+function decodeContents(name: string, datatype: KServeDataType, shape: number[], c: WireTensorContents | null): TensorData {
+  const count = elementCount(shape, `output "${name}"`, protocolError);
+  const pick = (arr: readonly unknown[] | undefined): readonly unknown[] => {
+    const a = arr ?? [];
+    if (a.length !== count) throw protocolError(`output "${name}": shape [${shape.join(', ')}] needs ${count} elements, contents have ${a.length}`);
+    return a;
+  };
+  switch (datatype) {
+    case 'FP32': return Float32Array.from(pick(c?.fp32_contents) as number[]);
+    case 'FP64': return Float64Array.from(pick(c?.fp64_contents) as number[]);
+    case 'INT8': return Int8Array.from(pick(c?.int_contents) as number[]);
+    case 'INT16': return Int16Array.from(pick(c?.int_contents) as number[]);
+    case 'INT32': return Int32Array.from(pick(c?.int_contents) as number[]);
+    case 'UINT8': return Uint8Array.from(pick(c?.uint_contents) as number[]);
+    case 'UINT16': return Uint16Array.from(pick(c?.uint_contents) as number[]);
+    case 'UINT32': return Uint32Array.from(pick(c?.uint_contents) as number[]);
+    case 'INT64': return BigInt64Array.from(pick(c?.int64_contents) as number[], (v) => BigInt(v));
+    case 'UINT64': return BigUint64Array.from(pick(c?.uint64_contents) as number[], (v) => BigInt(v));
+    case 'BOOL': return [...(pick(c?.bool_contents) as boolean[])];
+    case 'BYTES': return (pick(c?.bytes_contents) as Buffer[]).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+    default:
+      throw protocolError(`output "${name}": ${datatype} has no typed contents field; the server must send raw contents`);
+  }
+}
+
+function configDatatype(t: string, tensor: string): KServeDataType {
+  const dt = t === 'TYPE_STRING' ? 'BYTES' : t.replace(/^TYPE_/, '');
+  return checkDatatype(dt, tensor);
+}
+
+export function summarizeConfig(c: WireModelConfig): ModelConfigSummary {
+  const tensor = (t: { name: string; data_type: string; dims: number[] }): TensorConfig => ({ name: t.name, datatype: configDatatype(t.data_type, t.name), dims: [...t.dims] });
+  const groups = c.instance_group ?? [];
+  const summary: ModelConfigSummary = {
+    name: c.name,
+    maxBatchSize: c.max_batch_size,
+    inputs: c.input.map(tensor),
+    outputs: c.output.map(tensor),
+    dynamicBatching: c.dynamic_batching
+      ? { preferredBatchSize: [...c.dynamic_batching.preferred_batch_size], maxQueueDelayMicroseconds: c.dynamic_batching.max_queue_delay_microseconds }
+      : null,
+    // Triton fills instance_group in the effective config; an empty list still means one instance.
+    instanceCount: Math.max(1, groups.reduce((n, g) => n + Math.max(0, g.count), 0)),
+    raw: c,
+  };
+  if (c.platform) summary.platform = c.platform;
+  if (c.backend) summary.backend = c.backend;
+  return summary;
+}
