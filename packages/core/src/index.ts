@@ -29,3 +29,7 @@ export * from './preprocess/letterboxPreprocessor.js';
 export * from './preprocess/cropGeometry.js';
 export * from './preprocess/classifyPreprocessor.js';
 export * from './preprocess/packBatch.js';
+export * from './layout/inputSize.js';
+export * from './layout/validateOutputShape.js';
+export * from './layout/detectOutputLayout.js';
+export * from './layout/describeModel.js';
