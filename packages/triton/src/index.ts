@@ -10,3 +10,5 @@ export * from './modelConfigCache.js';
 export * from './tensorBatching.js';
 export * from './batchInfer.js';
 export * from './endpointPool.js';
+export * from './remoteOutputLayout.js';
+export * from './remoteDetector.js';
