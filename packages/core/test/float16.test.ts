@@ -74,7 +74,7 @@ describe('floatToHalf', () => {
         const err = Math.abs(back - v);
         return !(Math.abs(next - v) < err) && !(Math.abs(prev - v) < err);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1000 },
     );
   });
 });
@@ -96,7 +96,7 @@ describe('bulk conversion and helpers', () => {
         const h = halfBitsAtOrBelow(thr);
         return halfToFloat(h) <= thr && (h === 0x7c00 || halfToFloat(h + 1) > thr);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1000 },
     );
     expect(halfBitsAtOrBelow(0.25)).toBe(0x3400);
     expect(halfBitsAtOrBelow(0)).toBe(0);

@@ -109,7 +109,7 @@ export class DetectionDecoder {
 
   /**
    * NMS + mapping for candidates produced elsewhere (e.g. a GPU decode). Applies conf, classes and
-   * maxCandidates again, so the producer may be looser than the options.
+   * maxCandidates again, so the producer may be looser than the options. `candidates` is only read.
    */
   finish(candidates: CandidateBuffer, geometry: LetterboxGeometry | null, opts: DetectOptions = {}): Detection[] {
     return this.collect(candidates, geometry, resolveDetectOptions(opts), true, true);
@@ -122,8 +122,8 @@ export class DetectionDecoder {
     suppress: boolean,
     filter = false,
   ): Detection[] {
-    if (c.count > o.maxCandidates) c.keepTop(o.maxCandidates);
     const kept = this.nms.run(c, {
+      maxCandidates: o.maxCandidates,
       iou: o.iou,
       maxDet: o.maxDet,
       agnostic: o.agnostic,

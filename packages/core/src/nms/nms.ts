@@ -17,6 +17,8 @@ export const CLASS_OFFSET = 7680;
 
 /** Largest class id given its own bucket; beyond that classes share one list and are compared by id. */
 const MAX_BUCKETED_CLASS = 1 << 16;
+/** Class ids offset like Ultralytics (c × 7680 stays exact in float32 below this). */
+const MAX_OFFSET_CLASS = 2048;
 
 export interface NmsOptions {
   /** IoU above which the lower-scoring box is suppressed. Default 0.7 (Ultralytics predict). */
@@ -29,6 +31,8 @@ export interface NmsOptions {
   minScore?: number;
   /** Only candidates with classMask[classId] === 1 take part. */
   classMask?: Uint8Array | null;
+  /** Only the this many top-scoring candidates take part (Ultralytics' max_nms). Default: all. */
+  maxCandidates?: number;
   /** false: skip suppression, only order and cap (end-to-end models already ran NMS). Default true. */
   suppress?: boolean;
 }
@@ -64,12 +68,20 @@ export class NonMaxSuppression {
         details: { maxDet },
       });
     }
+    const maxCandidates = opts.maxCandidates ?? Infinity;
+    if (!(maxCandidates >= 0) || (maxCandidates !== Infinity && !Number.isInteger(maxCandidates))) {
+      throw new OptionError('E_INVALID_OPTION', `maxCandidates must be a non-negative integer, got ${maxCandidates}`, {
+        details: { maxCandidates },
+      });
+    }
     const n = candidates.count;
-    const m = this.sorter.sort(candidates.scores, n, {
+    const sorted = this.sorter.sort(candidates.scores, n, {
       minScore: opts.minScore,
       classIds: candidates.classIds,
       classMask: opts.classMask ?? null,
     });
+    // Capping the score order is the same as keeping the top candidates before NMS.
+    const m = Math.min(sorted, maxCandidates);
     const order = this.sorter.order;
     const limit = Math.min(maxDet, m);
     if (this.keep.length < limit) this.growKept(limit);
@@ -108,7 +120,8 @@ export class NonMaxSuppression {
     for (let r = 0; r < m && kept < limit; r++) {
       const i = order[r];
       const c = agnostic ? 0 : classIds[i];
-      const off = agnostic ? 0 : fround(c * CLASS_OFFSET);
+      // Past any real class count the offset would only destroy float32 precision; classes never mix anyway.
+      const off = agnostic || c < 0 || c >= MAX_OFFSET_CLASS ? 0 : c * CLASS_OFFSET;
       const o = i * 4;
       const x1 = fround(b[o] + off);
       const y1 = fround(b[o + 1] + off);
