@@ -4,15 +4,7 @@
  * Only the count and those candidates are read back (a few KB for YOLOv8n at conf 0.25 instead of the
  * 2.8 MB raw output); the shared core then finishes decode + NMS exactly as on the CPU path.
  */
-import { LayoutError, OptionError, type OutputLayout } from '@sightline/core';
-
-/** Same shape as the core's candidate buffer: boxes x1,y1,x2,y2 in model-input pixels. */
-export interface GpuCandidateSet {
-  boxes: Float32Array;
-  scores: Float32Array;
-  classIds: Int32Array;
-  count: number;
-}
+import { CandidateBuffer, LayoutError, OptionError, type OutputLayout } from '@sightline/core';
 
 export interface CandidatePassOptions {
   layout: OutputLayout;
@@ -55,7 +47,7 @@ struct Params {
   numAnchors: u32,   // anchors (yolov8/yolov5) or rows (end2end)
   numClasses: u32,
   cap: u32,
-  layout: u32,       // 0 yolov8 [4+nc, N], 1 yolov8 transposed [N, 4+nc], 2 yolov5 [N, 5+nc], 3 end2end [K, 6]
+  kind: u32,         // 0 yolov8 [4+nc, N], 1 yolov8 transposed [N, 4+nc], 2 yolov5 [N, 5+nc], 3 end2end [K, 6]
   conf: f32,
   imageStride: u32,  // floats per image in the raw output
   useMask: u32,
@@ -69,9 +61,12 @@ struct Params {
 
 fn at(base: u32, a: u32, r: u32, rows: u32) -> f32 {
   // yolov8 is channel-major; every other layout is anchor-major.
-  if (P.layout == 0u) { return raw[base + r * P.numAnchors + a]; }
+  if (P.kind == 0u) { return raw[base + r * P.numAnchors + a]; }
   return raw[base + a * rows + r];
 }
+
+// Non-finite (inf/NaN) test on the bits: the CPU path drops such boxes, and x - x tricks may be folded away.
+fn finite(v: f32) -> bool { return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u; }
 
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -80,34 +75,43 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (a >= P.numAnchors) { return; }
   let base = b * P.imageStride;
   var x1: f32; var y1: f32; var x2: f32; var y2: f32;
-  var best: f32; var cls: u32 = 0u;
-  if (P.layout == 3u) {
-    x1 = at(base, a, 0u, 6u); y1 = at(base, a, 1u, 6u); x2 = at(base, a, 2u, 6u); y2 = at(base, a, 3u, 6u);
+  // Mirrors the core decoders: best starts at conf, strictly greater wins (first maximum on ties, NaN never).
+  var best: f32 = P.conf;
+  var cls: i32 = -1;
+  if (P.kind == 3u) {
     best = at(base, a, 4u, 6u);
-    cls = u32(max(at(base, a, 5u, 6u), 0.0));
+    if (!(best > P.conf)) { return; }
+    let c = at(base, a, 5u, 6u);
+    if (!(c >= 0.0 && c < 1048576.0) || c != floor(c)) { return; }
+    cls = i32(c);
+    x1 = at(base, a, 0u, 6u); y1 = at(base, a, 1u, 6u); x2 = at(base, a, 2u, 6u); y2 = at(base, a, 3u, 6u);
   } else {
-    let v5 = P.layout == 2u;
+    let v5 = P.kind == 2u;
     let first = select(4u, 5u, v5);
     let rows = first + P.numClasses;
-    let obj = select(1.0, at(base, a, 4u, rows), v5);
-    best = at(base, a, first, rows) * obj;
-    for (var c = 1u; c < P.numClasses; c++) {
-      let s = at(base, a, first + c, rows) * obj;
-      if (s > best) { best = s; cls = c; }   // strict: the first maximum wins, like argmax
+    var obj: f32 = 1.0;
+    if (v5) {
+      obj = at(base, a, 4u, rows);
+      if (!(obj > P.conf)) { return; }
     }
-    if (!(best > P.conf)) { return; }
+    for (var c = 0u; c < P.numClasses; c++) {
+      let s = select(at(base, a, first + c, rows), obj * at(base, a, first + c, rows), v5);
+      if (s > best) { best = s; cls = i32(c); }
+    }
+    if (cls < 0) { return; }
     let cx = at(base, a, 0u, rows); let cy = at(base, a, 1u, rows);
     let hw = at(base, a, 2u, rows) * 0.5; let hh = at(base, a, 3u, rows) * 0.5;
     x1 = cx - hw; y1 = cy - hh; x2 = cx + hw; y2 = cy + hh;
   }
-  if (!(best > P.conf)) { return; }
-  if (P.useMask != 0u && (cls >= P.maskBits || (classMask[cls >> 5u] & (1u << (cls & 31u))) == 0u)) { return; }
+  if (!(finite(x1) && finite(y1) && finite(x2) && finite(y2))) { return; }
+  let uc = u32(cls);
+  if (P.useMask != 0u && (uc >= P.maskBits || (classMask[uc >> 5u] & (1u << (uc & 31u))) == 0u)) { return; }
   let i = atomicAdd(&counts[b], 1u);
   if (i >= P.cap) { return; }
   let o = (b * P.cap + i) * ${WORDS}u;
   cands[o] = bitcast<u32>(x1); cands[o + 1u] = bitcast<u32>(y1);
   cands[o + 2u] = bitcast<u32>(x2); cands[o + 3u] = bitcast<u32>(y2);
-  cands[o + 4u] = bitcast<u32>(best); cands[o + 5u] = cls; cands[o + 6u] = a;
+  cands[o + 4u] = bitcast<u32>(best); cands[o + 5u] = uc; cands[o + 6u] = a;
 }
 `;
 
@@ -160,7 +164,7 @@ export interface CandidatePass {
    * `preferredOutputLocation: 'gpu-buffer'`) and read back one candidate set per image. The returned sets are
    * reused by the next call: copy what you keep.
    */
-  run(output: GPUBuffer, opts: ReadCandidatesOptions): Promise<GpuCandidateSet[]>;
+  run(output: GPUBuffer, opts: ReadCandidatesOptions): Promise<CandidateBuffer[]>;
   dispose(): void;
 }
 
@@ -185,15 +189,14 @@ export function createCandidatePass(device: GPUDevice, { layout, batch = 1, cap 
   const counts = device.createBuffer({ size: countsBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
   const cands = device.createBuffer({ size: batch * capacity * BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const params = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  // end2end outputs carry class ids as values, so their mask covers a generous fixed range.
-  const maskBits = g.numClasses > 0 ? g.numClasses : 4096;
-  const maskWords = Math.max(4, Math.ceil(maskBits / 32));
-  const mask = device.createBuffer({ size: maskWords * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  // end2end outputs carry class ids as values, so their mask grows with the largest id asked for.
+  let maskBits = Math.max(32, g.numClasses);
+  let maskData = new Uint32Array(Math.max(4, Math.ceil(maskBits / 32)));
+  let mask = device.createBuffer({ size: maskData.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   const zeros = new Uint32Array(countsBytes / 4);
   const paramData = new ArrayBuffer(32);
   const paramU32 = new Uint32Array(paramData);
   const paramF32 = new Float32Array(paramData);
-  const maskData = new Uint32Array(maskWords);
   // Staging buffers: grown on demand, reused across frames.
   let staging: GPUBuffer | null = null;
   let stagingSize = 0;
@@ -204,11 +207,11 @@ export function createCandidatePass(device: GPUDevice, { layout, batch = 1, cap 
   let queue: Promise<unknown> = Promise.resolve();
 
   // Host-side results, one per image, reused across calls.
-  const sets: GpuCandidateSet[] = [];
+  const sets: CandidateBuffer[] = [];
   const anchorOrder: Uint32Array[] = [];
   const slotOfAnchor = new Int32Array(g.numAnchors);
   for (let i = 0; i < batch; i++) {
-    sets.push({ boxes: new Float32Array(capacity * 4), scores: new Float32Array(capacity), classIds: new Int32Array(capacity), count: 0 });
+    sets.push(new CandidateBuffer(capacity));
     anchorOrder.push(new Uint32Array(capacity));
   }
   const words = new Uint32Array(capacity * WORDS);
@@ -227,7 +230,7 @@ export function createCandidatePass(device: GPUDevice, { layout, batch = 1, cap 
 
   const expectedOutputFloats = batch * g.imageStride;
 
-  async function runOnce(output: GPUBuffer, { conf, classes }: ReadCandidatesOptions): Promise<GpuCandidateSet[]> {
+  async function runOnce(output: GPUBuffer, { conf, classes }: ReadCandidatesOptions): Promise<CandidateBuffer[]> {
     if (disposed) throw new OptionError('E_DISPOSED', 'candidate pass was disposed');
     if (!Number.isFinite(conf)) throw new OptionError('E_INVALID_OPTION', `conf must be a finite number, got ${conf}`);
     if (output.size < expectedOutputFloats * 4) {
@@ -244,6 +247,16 @@ export function createCandidatePass(device: GPUDevice, { layout, batch = 1, cap 
     paramU32[6] = 0;
     paramU32[7] = maskBits;
     if (classes) {
+      let top = 0;
+      for (const c of classes) if (Number.isInteger(c) && c >= 0 && c < 1 << 20) top = Math.max(top, c + 1);
+      if (g.code === LAYOUT_CODE.end2end && top > maskBits) {
+        maskBits = Math.ceil(top / 128) * 128;
+        maskData = new Uint32Array(maskBits / 32);
+        mask.destroy();
+        mask = device.createBuffer({ size: maskData.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+        bindGroup = null;
+      }
+      paramU32[7] = maskBits;
       maskData.fill(0);
       for (const c of classes) {
         if (Number.isInteger(c) && c >= 0 && c < maskBits) maskData[c >>> 5] |= 1 << (c & 31);

@@ -3,9 +3,9 @@
  * the raw output on the GPU and read back only candidates. `ort` is passed in (never imported here) so the
  * engine's own onnxruntime-web copy is used and no second copy gets bundled.
  */
-import { LayoutError, OptionError, type LetterboxGeometry, type OutputLayout } from '@sightline/core';
+import { LayoutError, OptionError, type CandidateBuffer, type LetterboxGeometry, type OutputLayout } from '@sightline/core';
 import { createLetterboxPass, type LetterboxPass } from './letterboxPass.js';
-import { createCandidatePass, type CandidatePass, type GpuCandidateSet, type ReadCandidatesOptions } from './candidatePass.js';
+import { createCandidatePass, type CandidatePass, type ReadCandidatesOptions } from './candidatePass.js';
 import type { GpuFrameSource } from './sourceUpload.js';
 
 /** The part of onnxruntime-web's `Tensor` this module needs. */
@@ -45,9 +45,9 @@ export interface GpuPreprocessResult<T> {
 export interface GpuDetectPath<T> {
   preprocess(source: GpuFrameSource | readonly GpuFrameSource[]): GpuPreprocessResult<T>;
   /** Candidates of image 0 (boxes x1,y1,x2,y2 in model-input pixels); overwritten by the next call. */
-  readCandidates(output: GpuTensorLike | GPUBuffer, opts: ReadCandidatesOptions): Promise<GpuCandidateSet>;
+  readCandidates(output: GpuTensorLike | GPUBuffer, opts: ReadCandidatesOptions): Promise<CandidateBuffer>;
   /** One candidate set per image of the batch. */
-  readCandidatesBatch(output: GpuTensorLike | GPUBuffer, opts: ReadCandidatesOptions): Promise<GpuCandidateSet[]>;
+  readCandidatesBatch(output: GpuTensorLike | GPUBuffer, opts: ReadCandidatesOptions): Promise<CandidateBuffer[]>;
   readonly stats: { readonly bytesReadBack: number; readonly totalBytesReadBack: number; readonly lastCounts: readonly number[]; readonly truncated: boolean };
   readonly letterbox: LetterboxPass;
   readonly candidates: CandidatePass;

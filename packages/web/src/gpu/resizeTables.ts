@@ -13,23 +13,30 @@ function rint(v: number): number {
   return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
 }
 
-function fill(srcSize: number, dstSize: number, out: Int32Array, at: number): void {
+/**
+ * Columns outside the image get their weight clamped to the edge pixel; rows keep their weight and only the
+ * row index is clamped (OpenCV's vertical pass does that; the core's CPU letterbox mirrors it).
+ */
+function fill(srcSize: number, dstSize: number, out: Int32Array, at: number, clampWeights: boolean): void {
   const scale = 1 / (dstSize / srcSize); // OpenCV inverts inv_scale = dsize/ssize
+  const last = srcSize - 1;
   for (let d = 0; d < dstSize; d++) {
     let f = Math.fround((d + 0.5) * scale - 0.5);
     let s = Math.floor(f);
     f = Math.fround(f - s);
-    if (s < 0) {
-      f = 0;
-      s = 0;
-    }
-    if (s >= srcSize - 1) {
-      f = 0;
-      s = srcSize - 1;
+    if (clampWeights) {
+      if (s < 0) {
+        f = 0;
+        s = 0;
+      }
+      if (s >= last) {
+        f = 0;
+        s = last;
+      }
     }
     const o = at + d * 4;
-    out[o] = s;
-    out[o + 1] = Math.min(s + 1, srcSize - 1);
+    out[o] = Math.min(Math.max(s, 0), last);
+    out[o + 1] = Math.min(Math.max(s + 1, 0), last);
     out[o + 2] = rint(Math.fround(1 - f) * COEF_SCALE);
     out[o + 3] = rint(f * COEF_SCALE);
   }
@@ -38,8 +45,8 @@ function fill(srcSize: number, dstSize: number, out: Int32Array, at: number): vo
 /** Columns first (newW × 4 ints), then rows (newH × 4 ints). */
 export function linearResizeTables(srcW: number, srcH: number, newW: number, newH: number): Int32Array {
   const t = new Int32Array((newW + newH) * 4);
-  fill(srcW, newW, t, 0);
-  fill(srcH, newH, t, newW * 4);
+  fill(srcW, newW, t, 0, true);
+  fill(srcH, newH, t, newW * 4, false);
   return t;
 }
 
