@@ -33,3 +33,5 @@ export * from './layout/inputSize.js';
 export * from './layout/validateOutputShape.js';
 export * from './layout/detectOutputLayout.js';
 export * from './layout/describeModel.js';
+export * from './classify/softmax.js';
+export * from './classify/topK.js';
