@@ -1,0 +1,79 @@
+/** Node image classifier: sharp decoding → core resize + center crop → runtime → core top-k. */
+import { ClassifyPreprocessor, EngineError, OptionError, type ClassScore, type PixelBuffer } from '@sightline/core';
+import { toPixels, type NodeImageInput } from './image/toPixels.js';
+import { topKClasses } from './model/topKClasses.js';
+import { BatchRunner } from './runtime/batchRunner.js';
+import { createRuntime } from './runtime/createRuntime.js';
+import { SerialQueue } from './util/serialQueue.js';
+import type { NodeClassifierOptions, NodeClassifyOptions, NodeClassifyResult, NodeModelInfo } from './types.js';
+
+export interface NodeClassifier {
+  classify(image: NodeImageInput, opts?: NodeClassifyOptions): Promise<NodeClassifyResult>;
+  classifyBatch(images: readonly NodeImageInput[], opts?: NodeClassifyOptions): Promise<NodeClassifyResult[]>;
+  readonly info: NodeModelInfo;
+  dispose(): Promise<void>;
+}
+
+function checkTopK(k: unknown): number {
+  if (!Number.isInteger(k) || (k as number) < 1) throw new OptionError('E_INVALID_OPTION', `topK must be a positive integer, got ${String(k)}`);
+  return k as number;
+}
+
+export async function createClassifier(options: NodeClassifierOptions): Promise<NodeClassifier> {
+  const defaultTopK = checkTopK(options.topK ?? 5);
+  const { plan, engine, info } = await createRuntime('classify', options);
+  if (plan.width !== plan.height) throw new OptionError('E_INVALID_OPTION', `classifier input must be square, got ${plan.width}×${plan.height}`);
+  const crop = new ClassifyPreprocessor();
+  const runner = new BatchRunner(engine, plan.width, plan.height);
+  const queue = new SerialQueue();
+  let disposed = false;
+  const check = (): void => {
+    if (disposed) throw new EngineError('E_DISPOSED', 'classifier is disposed');
+  };
+
+  async function classifyBatch(images: readonly NodeImageInput[], opts: NodeClassifyOptions = {}): Promise<NodeClassifyResult[]> {
+    check();
+    const topK = checkTopK(opts.topK ?? defaultTopK);
+    const decoded = await Promise.all(images.map((im) => toPixels(im, { maxPixels: options.maxPixels })));
+    return queue.run(async () => {
+      check();
+      const pixels: PixelBuffer[] = decoded.map((d) => d.pixels);
+      const staged = await runner.run<null, ClassScore[]>(
+        pixels,
+        (px, out) => {
+          crop.run(px, { size: plan.width, variant: plan.classifyVariant, dtype: engine.inputDataType, out });
+          return null;
+        },
+        (output, b) => {
+          const C = output.dims[output.dims.length - 1];
+          return topKClasses(output.data.subarray(b * C, (b + 1) * C), plan.layout, plan.labels, topK);
+        },
+      );
+      return staged.map((s, i) => {
+        const decode = decoded[i].decodeMs;
+        return {
+          classes: s.value,
+          backend: engine.backend,
+          width: pixels[i].width,
+          height: pixels[i].height,
+          timings: { decode, preprocess: s.preprocessMs, inference: s.inferenceMs, postprocess: s.postprocessMs, total: decode + s.preprocessMs + s.inferenceMs + s.postprocessMs },
+          ...(s.bytes ? { bytes: s.bytes } : {}),
+        };
+      });
+    });
+  }
+
+  return {
+    info,
+    classifyBatch,
+    async classify(image, opts) {
+      const [r] = await classifyBatch([image], opts);
+      return r;
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await queue.run(() => engine.dispose());
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Remote engine: the same pre/post-processing runs here and only the model call goes to Triton (KServe v2
+ * over HTTP or gRPC), so local and remote results differ only by the server's arithmetic.
+ */
+import { OptionError, RemoteError } from '@sightline/core';
+import { TritonHttpClient, type InferenceClient, type InferOutput, type KServeDataType } from '@sightline/triton';
+import type { EngineData, EngineModel, EngineRun, EngineTensor, InferenceEngine } from './inferenceEngine.js';
+
+export interface RemoteOptions {
+  /** Server base URL (http://host:port for HTTP, host:port or grpc://host:port for gRPC). */
+  url?: string;
+  /** Several replicas: the first is used for now (the hybrid router spreads load across them). */
+  urls?: string[];
+  /** Model name on the server. */
+  model: string;
+  protocol?: 'http' | 'grpc';
+  headers?: Record<string, string>;
+  /** Per-request timeout in ms (default: the client's, 30 s HTTP / 60 s gRPC). */
+  timeoutMs?: number;
+}
+
+type GrpcModule = { TritonGrpcClient: new (o: { url: string; headers?: Record<string, string>; timeoutMs?: number }) => InferenceClient };
+
+export async function createInferenceClient(remote: RemoteOptions): Promise<InferenceClient> {
+  const url = remote.url ?? remote.urls?.[0];
+  if (typeof url !== 'string' || url === '') throw new OptionError('E_INVALID_OPTION', 'remote needs a url (or urls)');
+  if (typeof remote.model !== 'string' || remote.model === '') throw new OptionError('E_INVALID_OPTION', 'remote needs the server-side model name');
+  const protocol = remote.protocol ?? 'http';
+  if (protocol === 'http') return new TritonHttpClient({ url, headers: remote.headers, ...(remote.timeoutMs ? { timeoutMs: remote.timeoutMs } : {}) });
+  if (protocol === 'grpc') {
+    // Loaded on demand so HTTP-only users never load @grpc/grpc-js.
+    const spec = '@sightline/triton/grpc';
+    const mod = (await import(spec)) as GrpcModule;
+    return new mod.TritonGrpcClient({ url, headers: remote.headers, ...(remote.timeoutMs ? { timeoutMs: remote.timeoutMs } : {}) });
+  }
+  throw new OptionError('E_INVALID_OPTION', `remote.protocol must be 'http' or 'grpc', got ${String(protocol)}`);
+}
+
+function toEngineData(o: InferOutput): EngineData {
+  if (o.datatype === 'FP32' && o.data instanceof Float32Array) return o.data;
+  if (o.datatype === 'FP16' && o.data instanceof Uint16Array) return o.data;
+  throw new RemoteError('E_REMOTE_PROTOCOL', `output '${o.name}' is ${o.datatype}; FP32 or FP16 expected`);
+}
+
+/**
+ * `local` gives the tensor names/types when the caller also has the ONNX file; the server's model config is
+ * authoritative for names and the batch limit.
+ */
+export interface RemoteEngine extends InferenceEngine {
+  readonly client: InferenceClient;
+}
+
+export async function createTritonEngine(remote: RemoteOptions, local: EngineModel | null): Promise<RemoteEngine> {
+  const client = await createInferenceClient(remote);
+  let closed = false;
+  try {
+    const cfg = await client.modelConfig(remote.model);
+    const input = cfg.inputs.length === 1 ? cfg.inputs[0] : cfg.inputs.find((i) => i.name === local?.inputName);
+    const output = cfg.outputs.length === 1 ? cfg.outputs[0] : cfg.outputs.find((o) => o.name === local?.outputName);
+    if (!input || !output) {
+      throw new RemoteError('E_REMOTE_PROTOCOL', `model '${remote.model}' on the server has inputs [${cfg.inputs.map((i) => i.name)}] / outputs [${cfg.outputs.map((o) => o.name)}]; cannot tell which to use`);
+    }
+    const datatype: KServeDataType = input.datatype;
+    if (datatype !== 'FP32' && datatype !== 'FP16') {
+      throw new RemoteError('E_REMOTE_PROTOCOL', `server model input '${input.name}' is ${datatype}; FP32 or FP16 expected`);
+    }
+    // max_batch_size 0 means the dims include the batch, which our models fix at 1.
+    const maxBatch = cfg.maxBatchSize > 0 ? cfg.maxBatchSize : 1;
+    const engine: RemoteEngine = {
+      backend: client.protocol === 'grpc' ? 'triton-grpc' : 'triton-http',
+      maxBatch,
+      client,
+      inputDataType: datatype === 'FP16' ? 'float16' : 'float32',
+      async run(t: EngineTensor): Promise<EngineRun> {
+        if (closed) throw new RemoteError('E_DISPOSED', 'remote engine is disposed');
+        const res = await client.infer(remote.model, {
+          inputs: [{ name: input.name, datatype, shape: [...t.dims], data: t.data }],
+          outputs: [{ name: output.name, binary: true }],
+        });
+        const o = res.outputs.find((x) => x.name === output.name);
+        if (!o) throw new RemoteError('E_REMOTE_PROTOCOL', `response has no output '${output.name}'`);
+        return { output: { data: toEngineData(o), dims: o.shape }, bytes: { up: res.bytesSent, down: res.bytesReceived } };
+      },
+      async dispose(): Promise<void> {
+        if (closed) return;
+        closed = true;
+        await client.close();
+      },
+    };
+    return engine;
+  } catch (e) {
+    await client.close().catch(() => undefined);
+    throw e;
+  }
+}
