@@ -1,0 +1,110 @@
+/**
+ * The only place the engine touches @sightline/core's model description, CPU preprocessing and decoding,
+ * so every path (browser, Node, Triton) shares one implementation and one set of quirks.
+ */
+import {
+  ClassifyPreprocessor,
+  DetectionDecoder,
+  LayoutError,
+  LetterboxPreprocessor,
+  OptionError,
+  type ClassScore,
+  type Detection,
+  type LetterboxGeometry,
+  type OutputLayout,
+  type PixelBuffer,
+} from '@sightline/core';
+import { describeOnnx } from './describeOnnx.js';
+import { topKClasses } from './topKClasses.js';
+import type { EngineInit } from '../protocol.js';
+
+export interface ModelPlan {
+  task: 'detect' | 'classify';
+  inputName: string;
+  outputName: string;
+  inputDataType: 'float32' | 'float16';
+  width: number;
+  height: number;
+  /** 3·W·H, one image. */
+  imageLength: number;
+  layout: OutputLayout;
+  labels: string[];
+  /** Any graph input or output is float16 (needs shader-f16 on WebGPU). */
+  usesFloat16: boolean;
+  /** Ultralytics classifiers use /255 only; torchvision-style ones ImageNet mean/std. */
+  classifyVariant: 'imagenet' | 'yolo-cls';
+}
+
+/** Read the model's facts (core descriptor), apply the caller's overrides, check they fit the task. */
+export function planModel(bytes: Uint8Array, init: EngineInit): ModelPlan {
+  const d = describeOnnx(bytes, init.layout);
+  const layout = init.layout ?? d.layout;
+  const [width, height] = init.inputSize ?? [d.inputSize.width, d.inputSize.height];
+  for (const v of [width, height]) {
+    if (!Number.isInteger(v) || v <= 0 || v > 4096) throw new OptionError('E_INVALID_OPTION', `inputSize must be integers 1..4096, got ${width}×${height}`);
+  }
+  const isClassify = layout.kind === 'classification';
+  if ((init.task === 'classify') !== isClassify) {
+    throw new LayoutError('E_UNKNOWN_LAYOUT', `model output layout '${layout.kind}' does not fit a ${init.task === 'classify' ? 'classifier' : 'detector'}`, {
+      details: { layout: layout.kind, task: init.task },
+    });
+  }
+  const dt = d.inputDataType;
+  if (dt !== 'float32' && dt !== 'float16') {
+    throw new LayoutError('E_UNSUPPORTED_DTYPE', `model input '${d.inputName}' is ${dt}; float32 or float16 expected`, { details: { dataType: dt } });
+  }
+  const usesFloat16 = [...d.descriptor.inputs, ...d.descriptor.outputs].some((t) => t.dataType === 'float16');
+  const numClasses = layout.kind === 'end2end' ? 0 : layout.numClasses;
+  const labels = init.labels ?? d.labels ?? [];
+  return {
+    task: init.task,
+    inputName: d.inputName,
+    outputName: d.outputName,
+    inputDataType: dt,
+    width,
+    height,
+    imageLength: 3 * width * height,
+    layout,
+    labels: labels.length ? labels : Array.from({ length: numClasses }, (_, i) => String(i)),
+    usesFloat16,
+    classifyVariant: d.descriptor.ultralytics ? 'yolo-cls' : 'imagenet',
+  };
+}
+
+export interface DecodeOpts {
+  conf: number;
+  iou: number;
+  maxDet: number;
+  classes?: number[];
+}
+
+/** Reused preprocessors and decoder for one model. */
+export class TensorPipeline {
+  private readonly letterbox = new LetterboxPreprocessor();
+  private readonly crop = new ClassifyPreprocessor();
+  private readonly decoder: DetectionDecoder;
+  private readonly probs: Float32Array;
+
+  constructor(private readonly plan: ModelPlan) {
+    this.decoder = new DetectionDecoder({ labels: plan.labels });
+    this.probs = new Float32Array(plan.layout.kind === 'classification' ? plan.layout.numClasses : 0);
+  }
+
+  /** Write one image into `into` (batch index 0); returns the letterbox geometry (detection) or null. */
+  preprocess(px: PixelBuffer, into: Float32Array | Uint16Array): LetterboxGeometry | null {
+    const dtype = this.plan.inputDataType;
+    if (this.plan.task === 'detect') {
+      return this.letterbox.run(px, { width: this.plan.width, height: this.plan.height, dtype, out: { data: into, batchIndex: 0 } }).geometry;
+    }
+    this.crop.run(px, { size: this.plan.width, variant: this.plan.classifyVariant, dtype, out: { data: into, batchIndex: 0 } });
+    return null;
+  }
+
+  decode(view: { data: Float32Array | Uint16Array; dims: readonly number[] }, geometry: LetterboxGeometry | null, opts: DecodeOpts): Detection[] {
+    return this.decoder.decode(view, this.plan.layout, geometry, opts);
+  }
+
+  topK(view: { data: Float32Array | Uint16Array; dims: readonly number[] }, topK: number): ClassScore[] {
+    return topKClasses(view, this.plan.layout, topK, this.plan.labels, this.probs);
+  }
+}
