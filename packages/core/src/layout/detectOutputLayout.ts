@@ -230,7 +230,15 @@ export function detectOutputLayout(src: LayoutSource, opts: DetectOutputLayoutOp
   };
   if (out.kind !== undefined && out.kind !== 'optional') unknown(f, `it is a ${out.kind}, not a tensor`);
   const kind = o.kind ?? autoKind(f);
-  const layout = checkLayout(build(kind, f, o));
+  const built = build(kind, f, o);
+  let layout: OutputLayout;
+  try {
+    layout = checkLayout(built);
+  } catch (e) {
+    // Numbers the caller did not supply came from the shape: then the shape, not an option, is at fault.
+    if (e instanceof OptionError && Object.keys(o).every((k) => k === 'kind')) unknown(f, `it reads as ${describeLayout(built)}, which is not a usable layout`);
+    throw e;
+  }
   checkDeclared(f, layout);
   return layout;
 }
