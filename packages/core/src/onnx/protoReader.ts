@@ -164,8 +164,20 @@ export class ProtoReader {
   }
 
   string(): string {
-    const b = this.bytes();
-    return b.length === 0 ? '' : utf8.decode(b);
+    const len = this.length();
+    const start = this.pos;
+    this.pos += len;
+    // Names are short ASCII; building those directly avoids TextDecoder's per-call overhead.
+    if (len <= 64) {
+      let s = '';
+      for (let i = start; i < start + len; i++) {
+        const c = this.buf[i];
+        if (c >= 0x80) return utf8.decode(this.buf.subarray(start, start + len));
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return utf8.decode(this.buf.subarray(start, start + len));
   }
 
   /** A reader over the next length-delimited field, one nesting level deeper. */

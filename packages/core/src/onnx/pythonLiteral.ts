@@ -28,6 +28,12 @@ class PyParseError {
   constructor(readonly message: string) {}
 }
 
+// Sticky (y) regexes match at `lastIndex` without slicing the input.
+const NUMBER = /[+-]?(?:\d[\d_]*)?(?:\.\d*)?(?:[eE][+-]?\d+)?/y;
+const SPECIAL_FLOAT = /[+-]?(inf|nan)/y;
+const WORD = /[A-Za-z_][A-Za-z0-9_]{0,63}/y;
+const PREFIX = /[rRbBuU]/;
+
 const SIMPLE_ESCAPES: Record<string, string> = {
   '\\': '\\',
   "'": "'",
@@ -81,11 +87,11 @@ class Parser {
     if (c === '[') return this.sequence(depth, ']');
     if (c === '(') return this.sequence(depth, ')');
     if (c === "'" || c === '"') return this.str(false);
-    if (/[rRbBuU]/.test(c) && this.pos + 1 < this.s.length) {
+    if (PREFIX.test(c) && this.pos + 1 < this.s.length) {
       let p = this.pos;
       let raw = false;
-      while (p < this.s.length && p - this.pos < 2 && /[rRbBuU]/.test(this.s[p])) {
-        if (c === 'r' || c === 'R' || this.s[p] === 'r' || this.s[p] === 'R') raw = true;
+      while (p < this.s.length && p - this.pos < 2 && PREFIX.test(this.s[p])) {
+        if (this.s[p] === 'r' || this.s[p] === 'R') raw = true;
         p++;
       }
       if (this.s[p] === "'" || this.s[p] === '"') {
@@ -221,11 +227,13 @@ class Parser {
   }
 
   num(): number {
-    const m = /^[+-]?(?:\d[\d_]*)?(?:\.\d*)?(?:[eE][+-]?\d+)?/.exec(this.s.slice(this.pos, this.pos + 400));
+    NUMBER.lastIndex = this.pos;
+    const m = NUMBER.exec(this.s);
     const text = m ? m[0] : '';
     if (!/\d/.test(text)) {
-      // '-inf' style is not a literal but float('-inf') reprs appear as such in some metadata.
-      const w = /^[+-]?(inf|nan)/.exec(this.s.slice(this.pos, this.pos + 5));
+      // float('inf') / float('nan') reprs show up as bare inf/nan in some metadata.
+      SPECIAL_FLOAT.lastIndex = this.pos;
+      const w = SPECIAL_FLOAT.exec(this.s);
       if (w) {
         this.pos += w[0].length;
         return w[1] === 'nan' ? NaN : w[0].startsWith('-') ? -Infinity : Infinity;
@@ -233,13 +241,14 @@ class Parser {
       this.fail('bad number');
     }
     this.pos += text.length;
-    const v = Number(text.replace(/_/g, ''));
+    const v = Number(text.includes('_') ? text.replace(/_/g, '') : text);
     if (Number.isNaN(v)) this.fail(`bad number '${text}'`);
     return v;
   }
 
   word(): PyValue {
-    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.s.slice(this.pos, this.pos + 64));
+    WORD.lastIndex = this.pos;
+    const m = WORD.exec(this.s);
     if (!m) this.fail(`unexpected character '${this.s[this.pos]}'`);
     this.pos += m[0].length;
     switch (m[0]) {
