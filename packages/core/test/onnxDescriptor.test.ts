@@ -239,3 +239,29 @@ function varint(n: number): number[] {
   } while (v > 0n);
   return out;
 }
+
+describe('ProtoReader primitives', () => {
+  it('reads varints, signed int64, fixed32/64 and floats with bounds checks', () => {
+    const b = new Uint8Array([0xac, 0x02, ...[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], 0x78, 0x56, 0x34, 0x12, 1, 0, 0, 0, 2, 0, 0, 0, 0x00, 0x00, 0x80, 0x3f]);
+    const r = new ProtoReader(b);
+    expect(r.uint()).toBe(300);
+    expect(r.int64()).toBe(-1);
+    expect(r.fixed32()).toBe(0x12345678);
+    expect(r.fixed64()).toBe(2 * 2 ** 32 + 1);
+    expect(r.float32()).toBe(1);
+    expect(r.eof()).toBe(true);
+    expect(codeOf(() => r.fixed32())).toBe('E_ONNX_TRUNCATED');
+    expect(codeOf(() => new ProtoReader(new Uint8Array([0x80])).uint())).toBe('E_ONNX_TRUNCATED');
+    expect(codeOf(() => new ProtoReader(new Uint8Array(4), 0, 4, 99))).toBe('E_ONNX_MALFORMED');
+  });
+
+  it('length-delimited fields are views into the input, not copies', () => {
+    const b = new Uint8Array([0x0a, 0x03, 0x61, 0x62, 0x63]);
+    const r = new ProtoReader(b);
+    r.tag();
+    const v = r.bytes();
+    expect(v.buffer).toBe(b.buffer);
+    expect(v.byteOffset).toBe(2);
+    expect(v.length).toBe(3);
+  });
+});

@@ -196,6 +196,13 @@ export class ProtoReader {
     return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
   }
 
+  /** fixed64 / sfixed64 bits as an unsigned number (exact up to 2^53). */
+  fixed64(): number {
+    if (this.end - this.pos < 8) this.truncated('fixed64', 8);
+    const lo = this.fixed32();
+    return this.fixed32() * TWO_32 + lo;
+  }
+
   float32(): number {
     const bits = this.fixed32();
     F32_BITS[0] = bits;

@@ -232,13 +232,12 @@ function readStringEntry(r: ProtoReader): [string, string] {
 }
 
 function toBytes(bytes: Uint8Array | ArrayBuffer): Uint8Array {
-  if (bytes instanceof Uint8Array) return bytes;
-  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
-  if (ArrayBuffer.isView(bytes)) {
-    const v = bytes as ArrayBufferView;
-    return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  }
-  throw new ModelFormatError('E_NOT_ONNX', `expected ONNX bytes as a Uint8Array or ArrayBuffer, got ${bytes === null ? 'null' : typeof bytes}`);
+  // Typed as unknown: JS callers can pass anything, and SharedArrayBuffer / other views are accepted too.
+  const b: unknown = bytes;
+  if (b instanceof Uint8Array) return b;
+  if (b instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer)) return new Uint8Array(b);
+  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  throw new ModelFormatError('E_NOT_ONNX', `expected ONNX bytes as a Uint8Array or ArrayBuffer, got ${b === null ? 'null' : typeof b}`);
 }
 
 function notOnnx(why: string, offset: number): never {
