@@ -5,7 +5,7 @@
  */
 import { OptionError } from '../errors.js';
 import { validatePixelBuffer, type PixelBuffer } from './pixelBuffer.js';
-import { computeCenterCrop, type CropGeometry } from './cropGeometry.js';
+import { computeCenterCrop, type CropGeometry, type LongSideRounding } from './cropGeometry.js';
 import { pilAxis, pilHorizontal, type PilAxis } from './pilBilinear.js';
 import {
   allocate,
@@ -27,6 +27,8 @@ export interface ClassifyPreprocessOptions {
   size?: number;
   /** Shorter side after resizing; default 256 for 'imagenet', `size` for 'yolo-cls'. */
   resizeShorter?: number;
+  /** How the longer side's size is rounded after scaling (default 'round', as the reference pipeline). */
+  longSide?: LongSideRounding;
   /** Per-channel mean/std applied after /255; default ImageNet for 'imagenet', 0/1 for 'yolo-cls'. */
   mean?: readonly [number, number, number];
   std?: readonly [number, number, number];
@@ -72,7 +74,7 @@ export class ClassifyPreprocessor {
     checkNorm(mean, std);
     const dtype = checkDType(opts.dtype ?? 'float32');
     const layout = checkLayout(opts.layout ?? 'nchw');
-    const geometry = computeCenterCrop(pixels.width, pixels.height, size, resizeShorter);
+    const geometry = computeCenterCrop(pixels.width, pixels.height, size, resizeShorter, opts.longSide ?? 'round');
 
     const imageLength = 3 * size * size;
     let data: PreprocessData;

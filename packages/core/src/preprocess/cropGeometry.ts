@@ -1,6 +1,8 @@
 /**
- * Geometry of classification pre-processing as torchvision does it: `Resize(shorter)` (the longer side is
- * truncated, like `_compute_resized_output_size`) then `CenterCrop(size)` with Python's round-half-even offsets.
+ * Geometry of classification pre-processing as torchvision does it: `Resize(shorter)` then `CenterCrop(size)`
+ * with Python's round-half-even offsets. The longer side is rounded by default: that is what the reference
+ * pipeline did (../shared/reference: rocket.jpg 640×427 → 384×256, coco 71 640×426 → 385×256; truncation
+ * gives 383/384 and flips top-1 on both). `'truncate'` reproduces `int(size · long / short)` stacks.
  */
 import { assertImageSize } from '../geometry/letterbox.js';
 import { roundHalfEven } from '../geometry/roundHalfEven.js';
@@ -23,7 +25,15 @@ export interface CropGeometry {
   dstHeight: number;
 }
 
-export function computeCenterCrop(srcWidth: number, srcHeight: number, size: number, resizeShorter: number): CropGeometry {
+export type LongSideRounding = 'round' | 'truncate';
+
+export function computeCenterCrop(
+  srcWidth: number,
+  srcHeight: number,
+  size: number,
+  resizeShorter: number,
+  longSide: LongSideRounding = 'round',
+): CropGeometry {
   assertImageSize(srcWidth, srcHeight);
   for (const [name, v] of [['size', size], ['resizeShorter', resizeShorter]] as const) {
     if (!Number.isInteger(v) || v <= 0 || v > 16384) {
@@ -36,7 +46,11 @@ export function computeCenterCrop(srcWidth: number, srcHeight: number, size: num
   const portrait = srcWidth <= srcHeight;
   const short = portrait ? srcWidth : srcHeight;
   const long = portrait ? srcHeight : srcWidth;
-  const newLong = Math.trunc((resizeShorter * long) / short);
+  if (longSide !== 'round' && longSide !== 'truncate') {
+    throw new OptionError('E_INVALID_OPTION', `longSide must be 'round' or 'truncate', got ${String(longSide)}`);
+  }
+  const exact = (resizeShorter * long) / short;
+  const newLong = longSide === 'round' ? roundHalfEven(exact) : Math.trunc(exact);
   const resizedWidth = portrait ? resizeShorter : newLong;
   const resizedHeight = portrait ? newLong : resizeShorter;
   return {
