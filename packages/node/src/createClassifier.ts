@@ -1,7 +1,6 @@
 /** Node image classifier: sharp decoding → core resize + center crop → runtime → core top-k. */
-import { ClassifyPreprocessor, EngineError, OptionError, type ClassScore, type PixelBuffer } from '@sightline/core';
+import { ClassifyPreprocessor, EngineError, OptionError, classifyTopK, type ClassScore, type PixelBuffer } from '@sightline/core';
 import { toPixels, type NodeImageInput } from './image/toPixels.js';
-import { topKClasses } from './model/topKClasses.js';
 import { BatchRunner } from './runtime/batchRunner.js';
 import { createRuntime } from './runtime/createRuntime.js';
 import { SerialQueue } from './util/serialQueue.js';
@@ -45,8 +44,8 @@ export async function createClassifier(options: NodeClassifierOptions): Promise<
           return null;
         },
         (output, b) => {
-          const C = output.dims[output.dims.length - 1];
-          return topKClasses(output.data.subarray(b * C, (b + 1) * C), plan.layout, plan.labels, topK);
+          const activation = plan.layout.kind === 'classification' ? plan.layout.activation : 'auto';
+          return classifyTopK(output, { topK, labels: plan.labels, activation, batchIndex: b });
         },
       );
       return staged.map((s, i) => {

@@ -1,7 +1,7 @@
 /**
  * Decode an image file/buffer/stream into 8-bit RGB pixels with sharp, matching what the reference pipeline
- * (OpenCV imread, IMREAD_COLOR) sees: EXIF orientation applied, alpha dropped (not composited), grey and
- * CMYK converted to sRGB, 16-bit samples reduced to 8, only the first frame of animations.
+ * (OpenCV imread, IMREAD_COLOR) sees: EXIF orientation applied, embedded ICC profiles ignored, alpha dropped
+ * (not composited), grey and CMYK converted to sRGB, 16-bit samples reduced to 8, only the first frame of animations.
  */
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -72,7 +72,9 @@ export async function decodeImage(src: ImageSource, opts: DecodeImageOptions = {
   const name = typeof src === 'string' ? src : 'image';
   if (bytes.length === 0) throw new ImageInputError('E_IMAGE_EMPTY', `${name}: no bytes`);
   try {
-    const img = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 });
+    // ignoreIcc: OpenCV and PIL ignore embedded ICC profiles; converting through them moves pixels by up to
+    // ~90 levels (coco_000000000074.jpg) and with them scores and even top-1 classes.
+    const img = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, ignoreIcc: true });
     const { data, info } = await img
       .rotate() // EXIF orientation, as imread does
       .removeAlpha()
