@@ -38,6 +38,8 @@ export interface WatchHandle {
   readonly stats: WatchStats;
   readonly stopped: boolean;
   stop(): void;
+  /** Change conf / iou / maxDet / classes for the next frames (e.g. from a slider) without restarting. */
+  setOptions(o: Omit<DetectOptions, 'keepSource'>): void;
   /** Resolves once stopped and the last in-flight detection has settled. */
   readonly done: Promise<void>;
 }
@@ -79,7 +81,7 @@ export function watch(detector: FrameDetector, source: HTMLVideoElement | MediaS
   const onError = opts.onError ?? ((e: unknown) => console.error('[sightline] watch:', e));
   if (owned) void video.play().catch(onError);
   const tracker = opts.track ? new IouTracker(opts.track === true ? {} : opts.track) : null;
-  const detectOpts: DetectOptions = { conf: opts.conf, iou: opts.iou, maxDet: opts.maxDet, classes: opts.classes };
+  let detectOpts: DetectOptions = { conf: opts.conf, iou: opts.iou, maxDet: opts.maxDet, classes: opts.classes };
   const minInterval = opts.fps ? 1000 / opts.fps : 0;
   const meter = new StatsMeter();
   const stats = meter.s;
@@ -207,6 +209,9 @@ export function watch(detector: FrameDetector, source: HTMLVideoElement | MediaS
       return stopped;
     },
     stop,
+    setOptions(o) {
+      detectOpts = { ...detectOpts, ...o };
+    },
     done,
   };
 }
