@@ -37,19 +37,10 @@ export interface NmsOptions {
   suppress?: boolean;
 }
 
-const fround = Math.fround;
-
 export class NonMaxSuppression {
   private readonly sorter = new ScoreSorter();
   private keep = new Uint32Array(64);
-  private kx1 = new Float32Array(64);
-  private ky1 = new Float32Array(64);
-  private kx2 = new Float32Array(64);
-  private ky2 = new Float32Array(64);
-  private karea = new Float32Array(64);
-  private kcls = new Int32Array(64);
-  private knext = new Int32Array(64);
-  private heads = new Int32Array(128);
+  private readonly ws = new KeptBoxes(64);
 
   /**
    * Indices into `candidates` of the kept boxes, highest score first. The returned array is a view into a
@@ -104,60 +95,9 @@ export class NonMaxSuppression {
       if (maxClass >= MAX_BUCKETED_CLASS) bucketed = false;
     }
     const nBuckets = agnostic || !bucketed ? 1 : maxClass + 1;
-    if (this.heads.length < nBuckets) this.heads = new Int32Array(Math.max(nBuckets, this.heads.length * 2));
-    const heads = this.heads;
-    heads.fill(-1, 0, nBuckets);
+    this.ws.reset(nBuckets);
 
-    const b = candidates.boxes;
-    const kx1 = this.kx1;
-    const ky1 = this.ky1;
-    const kx2 = this.kx2;
-    const ky2 = this.ky2;
-    const karea = this.karea;
-    const kcls = this.kcls;
-    const knext = this.knext;
-    let kept = 0;
-    for (let r = 0; r < m && kept < limit; r++) {
-      const i = order[r];
-      const c = agnostic ? 0 : classIds[i];
-      // Past any real class count the offset would only destroy float32 precision; classes never mix anyway.
-      const off = agnostic || c < 0 || c >= MAX_OFFSET_CLASS ? 0 : c * CLASS_OFFSET;
-      const o = i * 4;
-      const x1 = fround(b[o] + off);
-      const y1 = fround(b[o + 1] + off);
-      const x2 = fround(b[o + 2] + off);
-      const y2 = fround(b[o + 3] + off);
-      const area = fround(fround(x2 - x1) * fround(y2 - y1));
-      const bucket = nBuckets === 1 ? 0 : c;
-      let suppressed = false;
-      for (let k = heads[bucket]; k >= 0; k = knext[k]) {
-        if (kcls[k] !== c) continue;
-        const xx1 = kx1[k] > x1 ? kx1[k] : x1;
-        const yy1 = ky1[k] > y1 ? ky1[k] : y1;
-        const xx2 = kx2[k] < x2 ? kx2[k] : x2;
-        const yy2 = ky2[k] < y2 ? ky2[k] : y2;
-        const w = fround(xx2 - xx1);
-        const h = fround(yy2 - yy1);
-        if (!(w > 0 && h > 0)) continue; // no overlap: IoU 0 (or NaN), never above the threshold
-        const inter = fround(w * h);
-        const ovr = fround(inter / fround(fround(karea[k] + area) - inter));
-        if (ovr > iouThr) {
-          suppressed = true;
-          break;
-        }
-      }
-      if (suppressed) continue;
-      kx1[kept] = x1;
-      ky1[kept] = y1;
-      kx2[kept] = x2;
-      ky2[kept] = y2;
-      karea[kept] = area;
-      kcls[kept] = c;
-      knext[kept] = heads[bucket];
-      heads[bucket] = kept;
-      keep[kept] = i;
-      kept++;
-    }
+    const kept = greedySuppress(order, m, limit, candidates.boxes, classIds, agnostic, nBuckets, iouThr, this.ws, keep);
     return keep.subarray(0, kept);
   }
 
@@ -165,14 +105,113 @@ export class NonMaxSuppression {
     let cap = this.keep.length;
     while (cap < n) cap *= 2;
     this.keep = new Uint32Array(cap);
-    this.kx1 = new Float32Array(cap);
-    this.ky1 = new Float32Array(cap);
-    this.kx2 = new Float32Array(cap);
-    this.ky2 = new Float32Array(cap);
-    this.karea = new Float32Array(cap);
-    this.kcls = new Int32Array(cap);
-    this.knext = new Int32Array(cap);
+    this.ws.grow(cap);
   }
+}
+
+/**
+ * Kept boxes (offset coordinates, float32) interleaved as x1,y1,x2,y2,area so one candidate test touches one
+ * cache line, with per-class linked lists, oldest first.
+ */
+class KeptBoxes {
+  box: Float32Array;
+  cls: Int32Array;
+  next: Int32Array;
+  heads = new Int32Array(128);
+  tails = new Int32Array(128);
+
+  constructor(cap: number) {
+    this.box = new Float32Array(cap * 5);
+    this.cls = new Int32Array(cap);
+    this.next = new Int32Array(cap);
+  }
+
+  grow(cap: number): void {
+    if (this.cls.length >= cap) return;
+    this.box = new Float32Array(cap * 5);
+    this.cls = new Int32Array(cap);
+    this.next = new Int32Array(cap);
+  }
+
+  reset(nBuckets: number): void {
+    if (this.heads.length < nBuckets) {
+      this.heads = new Int32Array(Math.max(nBuckets, this.heads.length * 2));
+      this.tails = new Int32Array(this.heads.length);
+    }
+    this.heads.fill(-1, 0, nBuckets);
+  }
+}
+
+/** The greedy scan, kept in its own small function so the engine optimises it as one tight loop. */
+function greedySuppress(
+  order: Uint32Array,
+  m: number,
+  limit: number,
+  b: Float32Array,
+  classIds: Int32Array,
+  agnostic: boolean,
+  nBuckets: number,
+  iouThr: number,
+  ws: KeptBoxes,
+  keep: Uint32Array,
+): number {
+  const kb = ws.box;
+  const kcls = ws.cls;
+  const knext = ws.next;
+  const heads = ws.heads;
+  const tails = ws.tails;
+  // One shared list for several classes (odd class ids) needs an explicit class check.
+  const checkClass = !agnostic && nBuckets === 1;
+  let kept = 0;
+  for (let r = 0; r < m && kept < limit; r++) {
+    const i = order[r];
+    const c = agnostic ? 0 : classIds[i];
+    // Past any real class count the offset would only destroy float32 precision; classes never mix anyway.
+    const off = c < 0 || c >= MAX_OFFSET_CLASS ? 0 : c * CLASS_OFFSET;
+    const o = i * 4;
+    const x1 = Math.fround(b[o] + off);
+    const y1 = Math.fround(b[o + 1] + off);
+    const x2 = Math.fround(b[o + 2] + off);
+    const y2 = Math.fround(b[o + 3] + off);
+    const area = Math.fround(Math.fround(x2 - x1) * Math.fround(y2 - y1));
+    const bucket = nBuckets === 1 ? 0 : c;
+    let suppressed = false;
+    for (let k = heads[bucket]; k >= 0; k = knext[k]) {
+      if (checkClass && kcls[k] !== c) continue;
+      const p = k * 5;
+      const ax1 = kb[p];
+      const ax2 = kb[p + 2];
+      // Disjoint boxes have IoU 0, never above the threshold: reject on x, then y, before any arithmetic.
+      if (ax1 >= x2 || ax2 <= x1) continue;
+      const ay1 = kb[p + 1];
+      const ay2 = kb[p + 3];
+      if (ay1 >= y2 || ay2 <= y1) continue;
+      const w = Math.fround((ax2 < x2 ? ax2 : x2) - (ax1 > x1 ? ax1 : x1));
+      const h = Math.fround((ay2 < y2 ? ay2 : y2) - (ay1 > y1 ? ay1 : y1));
+      const inter = Math.fround(w * h);
+      const ovr = Math.fround(inter / Math.fround(Math.fround(kb[p + 4] + area) - inter));
+      if (ovr > iouThr) {
+        suppressed = true;
+        break;
+      }
+    }
+    if (suppressed) continue;
+    const p = kept * 5;
+    kb[p] = x1;
+    kb[p + 1] = y1;
+    kb[p + 2] = x2;
+    kb[p + 3] = y2;
+    kb[p + 4] = area;
+    kcls[kept] = c;
+    // Append: the oldest (highest-scoring) boxes are tested first, and they suppress most later ones.
+    knext[kept] = -1;
+    if (heads[bucket] < 0) heads[bucket] = kept;
+    else knext[tails[bucket]] = kept;
+    tails[bucket] = kept;
+    keep[kept] = i;
+    kept++;
+  }
+  return kept;
 }
 
 let shared: NonMaxSuppression | null = null;
