@@ -1,7 +1,8 @@
 // Fuzzes readModelDescriptor + detectOutputLayout of @sightline/core (built dist/) with seeded mutations of
 // the tiny testkit models and of the real yolov8n header/tail regions: bit flips, byte overwrites, inserts,
 // deletes, length-prefix corruption (guided by a walk of the protobuf structure), wire-type corruption and
-// truncation. Every case must parse or throw a SightlineError; anything else, or one case running > 1 s,
+// truncation; 1 case in 10 mutates a metadata value and calls parseUltralyticsMetadata, which must never throw.
+// Every other case must parse or throw a SightlineError; anything else, or one case running > 1 s,
 // exits non-zero. The fuzz runs in a worker so the main thread can catch a hang.
 // Usage: node bench/fuzz/onnxDescriptor.fuzz.mjs [cases=100000] [seed=1] [only=<case index>]
 // (build first: npx tsc -b packages/core packages/testkit). Case i is reproducible alone from (seed, i).
@@ -161,6 +162,27 @@ export function mutate(base, rand) {
   };
 }
 
+const META_CHARS = ["'", '"', '\\', '{', '}', '[', ']', '(', ')', ':', ',', '0', '9', '-', '.', 'e', 'x', 'u', 'r', 'b', ' ', '\n', 'True', 'None', '\\x', '\\u12'];
+
+/** Mutates one Ultralytics metadata value (names, imgsz, args…) at the string level. */
+export function mutateMetadata(meta, rand) {
+  const pick = (n) => Math.floor(rand() * n);
+  const keys = Object.keys(meta);
+  const out = { ...meta };
+  const key = keys[pick(keys.length)];
+  let v = out[key];
+  for (let n = 1 + pick(4); n > 0; n--) {
+    const at = pick(v.length + 1);
+    const op = pick(4);
+    if (op === 0) v = v.slice(0, at) + META_CHARS[pick(META_CHARS.length)] + v.slice(at);
+    else if (op === 1) v = v.slice(0, at) + v.slice(at + 1 + pick(8));
+    else if (op === 2) v = v.slice(0, at);
+    else v = v.slice(0, at) + String.fromCharCode(pick(0x3000)) + v.slice(at + 1);
+  }
+  out[key] = v;
+  return { meta: out, key };
+}
+
 function concat(a, mid, b) {
   const out = new Uint8Array(a.length + mid.length + b.length);
   out.set(a, 0);
@@ -185,6 +207,8 @@ async function loadBases() {
     tk.tinyIdentityModel({ h: 8, w: 8 }),
   ];
   const bases = tiny.map((bytes) => ({ bytes, lo: 0, hi: bytes.length, big: false, ...walk(core.ProtoReader, bytes) }));
+  // Metadata records to fuzz parseUltralyticsMetadata with directly (it must never throw at all).
+  const metas = [{ ...core.readModelDescriptor(tiny[0]).metadata }];
   const real = join(process.env.SIGHTLINE_SHARED ?? join(repoRoot, '..', 'shared'), 'models', 'yolov8n.onnx');
   if (existsSync(real)) {
     const bytes = new Uint8Array(readFileSync(real));
@@ -193,16 +217,17 @@ async function loadBases() {
     const tailLo = bytes.length - 64 * 1024;
     const tail = { bytes, lo: tailLo, hi: bytes.length, big: true, ...walk(core.ProtoReader, bytes, tailLo, bytes.length) };
     bases.push(head, tail);
+    metas.push({ ...core.readModelDescriptor(bytes).metadata });
   } else {
     console.warn(`[fuzz] ${real} missing: fuzzing the tiny models only`);
   }
-  return { core, bases };
+  return { core, bases, metas };
 }
 
 async function workerMain() {
   const { cases, seed, only, progress } = workerData;
   const beat = new Int32Array(progress);
-  const { core, bases } = await loadBases();
+  const { core, bases, metas } = await loadBases();
   const codes = {};
   let parsed = 0;
   let maxMs = 0;
@@ -212,6 +237,19 @@ async function workerMain() {
   for (let i = first; i <= last; i++) {
     Atomics.store(beat, 0, i);
     const rand = rngFor(seed, i);
+    if (rand() < 0.1) {
+      // 1 case in 10 goes straight at the metadata parser.
+      const { meta, key } = mutateMetadata(metas[Math.floor(rand() * metas.length)], rand);
+      try {
+        const u = core.parseUltralyticsMetadata(meta);
+        const k = u && u.warnings.length ? 'meta:warned' : 'meta:ok';
+        codes[k] = (codes[k] ?? 0) + 1;
+      } catch (e) {
+        parentPort.postMessage({ fail: `seed=${seed} case=${i} parseUltralyticsMetadata threw on a mutated '${key}': ${e?.stack ?? e}` });
+        return;
+      }
+      continue;
+    }
     // 1 case in 5 hits the real model (when present); its cases cost ~1 ms each.
     const b = bases.length > 6 && rand() < 0.2 ? bases[6 + Math.floor(rand() * (bases.length - 6))] : bases[Math.floor(rand() * Math.min(6, bases.length))];
     const m = mutate(b, rand);

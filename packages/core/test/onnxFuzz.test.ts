@@ -3,7 +3,7 @@
 // readModelDescriptor and detectOutputLayout either succeed or throw a SightlineError.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ProtoReader, detectOutputLayout, isSightlineError, readModelDescriptor } from '@sightline/core';
+import { ProtoReader, detectOutputLayout, isSightlineError, parseUltralyticsMetadata, readModelDescriptor } from '@sightline/core';
 import { requireShared, sharedPath, tinyClassifierModel, tinyEnd2EndModel, tinyIdentityModel, tinyYoloV5Model, tinyYoloV8Model } from '@sightline/testkit';
 
 function rngFor(seed: number, i: number): () => number {
@@ -148,5 +148,27 @@ describe('onnx descriptor fuzz sample', () => {
       codes[code] = (codes[code] ?? 0) + 1;
     }
     for (const c of ['ok', 'E_ONNX_MALFORMED', 'E_ONNX_TRUNCATED', 'E_NOT_ONNX', 'E_UNKNOWN_LAYOUT']) expect(codes[c], `${c} in ${JSON.stringify(codes)}`).toBeGreaterThan(0);
+  });
+
+  it('500 mutated metadata values: parseUltralyticsMetadata never throws', () => {
+    const meta = { ...readModelDescriptor(bases[0].bytes).metadata };
+    const keys = Object.keys(meta);
+    const chars = ["'", '"', '\\', '{', '}', '[', ']', ':', ',', '0', '-', '.', 'e', 'r', 'u', ' ', 'True', 'None', '\\x', '\\u12'];
+    let warned = 0;
+    for (let i = 0; i < 500; i++) {
+      const rand = rngFor(7, i);
+      const pick = (n: number) => Math.floor(rand() * n);
+      const key = keys[pick(keys.length)];
+      let v = meta[key];
+      for (let n = 1 + pick(4); n > 0; n--) {
+        const at = pick(v.length + 1);
+        const op = pick(3);
+        v = op === 0 ? v.slice(0, at) + chars[pick(chars.length)] + v.slice(at) : op === 1 ? v.slice(0, at) + v.slice(at + 1 + pick(8)) : v.slice(0, at);
+      }
+      const u = parseUltralyticsMetadata({ ...meta, [key]: v });
+      expect(u).not.toBeNull();
+      if (u!.warnings.length) warned++;
+    }
+    expect(warned).toBeGreaterThan(0);
   });
 });
