@@ -35,3 +35,4 @@ export * from './layout/detectOutputLayout.js';
 export * from './layout/describeModel.js';
 export * from './classify/softmax.js';
 export * from './classify/topK.js';
+export * from './onnx/sniffFormat.js';

@@ -144,6 +144,23 @@ describe('readModelDescriptor rejects what is not a model', () => {
     }
   });
 
+  it('says what the bytes look like instead', () => {
+    const msg = (bytes: number[] | Uint8Array) => {
+      try {
+        readModelDescriptor(new Uint8Array(bytes));
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'parsed';
+    };
+    expect(msg([0xff, 0xd8, 0xff, 0xe0, 0, 0x10])).toMatch(/JPEG/);
+    expect(msg(new TextEncoder().encode('\n  <html><body>Not Found</body></html>'))).toMatch(/HTML/);
+    expect(msg(new TextEncoder().encode('{"error": "forbidden"}'))).toMatch(/JSON/);
+    expect(msg([0x50, 0x4b, 0x03, 0x04, 0x14, 0])).toMatch(/zip/);
+    expect(msg([0x14, 0, 0, 0, 0x4f, 0x52, 0x54, 0x4d, 0, 0])).toMatch(/\.ort/);
+    expect(msg([0x80, 0x02, 0x63, 0x00])).toMatch(/pickle/);
+  });
+
   it('a real JPEG file → E_NOT_ONNX', () => {
     if (!requireShared(['images', 'bus.jpg'])) return;
     expect(codeOf(() => readModelDescriptor(new Uint8Array(readFileSync(sharedPath('images', 'bus.jpg')))))).toBe('E_NOT_ONNX');

@@ -7,6 +7,7 @@ import { ModelFormatError, OptionError } from '../errors.js';
 import { onnxElemTypeToDataType } from './dataTypes.js';
 import type { DimInfo, ModelDescriptor, OpsetInfo, TensorInfo } from './modelDescriptor.js';
 import { ProtoReader, WIRE_LEN, WIRE_VARINT } from './protoReader.js';
+import { sniffFormat } from './sniffFormat.js';
 import { parseUltralyticsMetadata } from './ultralyticsMetadata.js';
 
 export interface ReadModelDescriptorOptions {
@@ -240,8 +241,9 @@ function toBytes(bytes: Uint8Array | ArrayBuffer): Uint8Array {
   throw new ModelFormatError('E_NOT_ONNX', `expected ONNX bytes as a Uint8Array or ArrayBuffer, got ${b === null ? 'null' : typeof b}`);
 }
 
-function notOnnx(why: string, offset: number): never {
-  throw new ModelFormatError('E_NOT_ONNX', `not an ONNX model: ${why}`, { details: { offset } });
+function notOnnx(buf: Uint8Array, why: string, offset: number): never {
+  const seen = sniffFormat(buf);
+  throw new ModelFormatError('E_NOT_ONNX', `not an ONNX model${seen ? `: the bytes look like ${seen}` : ''} (${why})`, { details: { offset, format: seen } });
 }
 
 export function readModelDescriptor(bytes: Uint8Array | ArrayBuffer, opts: ReadModelDescriptorOptions = {}): ModelDescriptor {
@@ -250,7 +252,7 @@ export function readModelDescriptor(bytes: Uint8Array | ArrayBuffer, opts: ReadM
     throw new OptionError('E_INVALID_OPTION', `maxBytes must be a positive number, got ${String(maxBytes)}`);
   }
   const buf = toBytes(bytes);
-  if (buf.length === 0) notOnnx('the input is empty', 0);
+  if (buf.length === 0) notOnnx(buf, 'the input is empty', 0);
   if (buf.length > maxBytes) {
     throw new ModelFormatError('E_MODEL_TOO_LARGE', `model is ${buf.length} bytes, above the ${maxBytes}-byte limit (raise maxBytes to accept it)`, {
       details: { byteLength: buf.length, maxBytes },
@@ -276,7 +278,7 @@ export function readModelDescriptor(bytes: Uint8Array | ArrayBuffer, opts: ReadM
       const expected = MODEL_FIELDS.get(field);
       if (expected === undefined || expected !== wire) {
         if (graph === undefined || irVersion === undefined) {
-          notOnnx(`field ${field} (wire type ${wire}) at offset ${at} is not part of an ONNX ModelProto`, at);
+          notOnnx(buf, `field ${field} (wire type ${wire}) at offset ${at} is not part of an ONNX ModelProto`, at);
         }
         // A complete model with a field from a newer ONNX: skip it.
         r.skip(tag);
@@ -311,12 +313,12 @@ export function readModelDescriptor(bytes: Uint8Array | ArrayBuffer, opts: ReadM
     // Protobuf writers emit fields in field-number order, so every real model starts with ir_version.
     // Bytes that break before showing one are something else, not a damaged model.
     if (irVersion === undefined && graph === undefined && e instanceof ModelFormatError && e.code !== 'E_NOT_ONNX') {
-      notOnnx(`no ModelProto field before the bytes stop parsing (${e.message})`, at);
+      notOnnx(buf, `no ModelProto field before the bytes stop parsing (${e.message})`, at);
     }
     throw e;
   }
 
-  if (irVersion === undefined && graph === undefined) notOnnx('no ir_version and no graph', 0);
+  if (irVersion === undefined && graph === undefined) notOnnx(buf, 'no ir_version and no graph', 0);
   if (graph === undefined) {
     throw new ModelFormatError('E_ONNX_MALFORMED', 'ModelProto has no graph (file truncated at a field boundary, or not a model)');
   }
