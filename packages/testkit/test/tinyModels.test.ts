@@ -248,7 +248,10 @@ describe('tinyIdentityModel', () => {
     const x = Float32Array.from({ length: 3 * 5 * 7 }, (_, i) => (i * 37) % 251);
     for (const dtype of ['float32', 'uint8'] as const) {
       const bytes = tinyIdentityModel({ h: 5, w: 7, dtype });
-      expect(readModelDescriptor(bytes).inputs[0]).toEqual({ name: 'images', dataType: dtype, shape: [1, 3, 5, 7] });
+      const d = readModelDescriptor(bytes);
+      expect(d.inputs[0]).toEqual({ name: 'images', dataType: dtype, shape: [1, 3, 5, 7] });
+      // An image-shaped output is no detection or classification layout.
+      expect(() => detectOutputLayout(d)).toThrow(/cannot tell the layout/);
       for (const [rt, out] of await runBoth(bytes, x, [1, 3, 5, 7], dtype)) {
         expect(out.dims, rt).toEqual([1, 3, 5, 7]);
         expect(Array.from(out.data), rt).toEqual(Array.from(x));
