@@ -77,8 +77,8 @@ describe('StatsMeter', () => {
     expect(m.s.fps).toBeCloseTo(10);
     expect(m.s.timings.inference).toBeCloseTo(10);
     expect(m.s.backend).toBe('wasm');
-    // After a 5 s gap only the new completions count.
-    m.complete(7000, { ...t, inference: 20 }, 0.5, 23, 'wasm');
+    // After a 10 s gap only the new completions count.
+    m.complete(12000, { ...t, inference: 20 }, 0.5, 23, 'wasm');
     expect(m.s.fps).toBe(0);
     expect(m.s.timings.inference).toBeCloseTo(12);
     const snap = m.snapshot();

@@ -2,7 +2,7 @@
 import type { BackendName, Timings } from '../types.js';
 
 export interface WatchStats {
-  /** Detections completed per second over the last ~2 s. */
+  /** Detections completed per second over the last ~5 s (slow WASM models finish a frame every second or so). */
   fps: number;
   /** Frames sent to the detector. */
   frames: number;
@@ -21,7 +21,7 @@ export interface WatchStats {
   errors: number;
 }
 
-const WINDOW_MS = 2000;
+const WINDOW_MS = 5000;
 const ALPHA = 0.2;
 
 export class StatsMeter {
