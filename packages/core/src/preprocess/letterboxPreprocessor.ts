@@ -120,6 +120,7 @@ export class LetterboxPreprocessor {
   private plan: ResizePlan | undefined;
   private rowA = new Int32Array(0);
   private rowB = new Int32Array(0);
+  private rowOut = new Uint8Array(0);
   private own: PreprocessData | undefined;
   private lutKey = '';
   private lut: PreprocessData = new Float32Array(0);
@@ -153,8 +154,14 @@ export class LetterboxPreprocessor {
     }
     const plan = this.planFor(pixels.width, pixels.height, geometry.newWidth, geometry.newHeight, pixels.channels);
     fillPad(data, offset, geometry, layout, padElement(dtype, padValue));
-    if (plan.area2x) this.resizeArea2x(pixels.data, stride, plan, data, offset, geometry, layout);
-    else this.resizeLinear(pixels.data, stride, plan, data, offset, geometry, layout);
+    if (!plan.area2x && layout === 'nchw' && geometry.newHeight < pixels.height) {
+      // Downscale: source rows are (almost) never shared between output rows, so fuse both passes per pixel.
+      fusedDownscale(pixels.data, stride, plan, data, this.lut, offset + geometry.padTop * W + geometry.padLeft, W, W * H);
+    } else {
+      const emit = makeEmitter(data, this.lut, geometry, offset, layout);
+      if (plan.area2x) this.resizeArea2x(pixels.data, stride, plan, emit);
+      else this.resizeLinear(pixels.data, stride, plan, emit);
+    }
 
     const dims: [number, number, number, number] = layout === 'nchw' ? [1, 3, H, W] : [1, H, W, 3];
     return { data, dims, offset, geometry };
@@ -168,6 +175,7 @@ export class LetterboxPreprocessor {
     if (this.rowA.length < newW * 3) {
       this.rowA = new Int32Array(newW * 3);
       this.rowB = new Int32Array(newW * 3);
+      this.rowOut = new Uint8Array(newW * 3);
     }
     return plan;
   }
@@ -188,19 +196,10 @@ export class LetterboxPreprocessor {
     }
   }
 
-  private resizeLinear(
-    src: Uint8Array | Uint8ClampedArray,
-    stride: number,
-    plan: ResizePlan,
-    out: PreprocessData,
-    offset: number,
-    geo: LetterboxGeometry,
-    layout: PreprocessLayout,
-  ): void {
+  private resizeLinear(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, emit: RowEmitter): void {
     const { newW, newH, ysrc0, ysrc1, yb0, yb1 } = plan;
-    const lut = this.lut;
-    const W = geo.dstWidth;
-    const plane = W * geo.dstHeight;
+    const row = this.rowOut;
+    const n3 = 3 * newW;
     let A = this.rowA;
     let B = this.rowB;
     let yA = -1;
@@ -226,59 +225,189 @@ export class LetterboxPreprocessor {
       }
       const b0 = yb0[dy];
       const b1 = yb1[dy];
-      const rowOff = offset + (geo.padTop + dy) * W + geo.padLeft;
-      if (layout === 'nchw') {
-        for (let c = 0; c < 3; c++) {
-          const r = c * newW;
-          const o = rowOff + c * plane;
-          for (let x = 0; x < newW; x++) {
-            // OpenCV's VResizeLinearVec_32s8u: ((b0·(S0>>4))>>16) + ((b1·(S1>>4))>>16), then (+2)>>2.
-            const v = (((b0 * (A[r + x] >> 4)) >> 16) + ((b1 * (B[r + x] >> 4)) >> 16) + 2) >> 2;
-            out[o + x] = lut[v];
-          }
-        }
-      } else {
-        let o = rowOff * 3;
-        for (let x = 0; x < newW; x++, o += 3) {
-          out[o] = lut[(((b0 * (A[x] >> 4)) >> 16) + ((b1 * (B[x] >> 4)) >> 16) + 2) >> 2];
-          out[o + 1] = lut[(((b0 * (A[newW + x] >> 4)) >> 16) + ((b1 * (B[newW + x] >> 4)) >> 16) + 2) >> 2];
-          out[o + 2] = lut[(((b0 * (A[2 * newW + x] >> 4)) >> 16) + ((b1 * (B[2 * newW + x] >> 4)) >> 16) + 2) >> 2];
-        }
+      for (let i = 0; i < n3; i++) {
+        // OpenCV's VResizeLinearVec_32s8u: ((b0·(S0>>4))>>16) + ((b1·(S1>>4))>>16), then (+2)>>2.
+        row[i] = (((b0 * (A[i] >> 4)) >> 16) + ((b1 * (B[i] >> 4)) >> 16) + 2) >> 2;
       }
+      emit(dy, row);
     }
     this.rowA = A;
     this.rowB = B;
   }
 
   /** Exact 2× downscale: OpenCV averages 2×2 blocks as (a+b+c+d+2)>>2. */
-  private resizeArea2x(
-    src: Uint8Array | Uint8ClampedArray,
-    stride: number,
-    plan: ResizePlan,
-    out: PreprocessData,
-    offset: number,
-    geo: LetterboxGeometry,
-    layout: PreprocessLayout,
-  ): void {
+  private resizeArea2x(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, emit: RowEmitter): void {
     const { newW, newH, channels: ch } = plan;
-    const lut = this.lut;
-    const W = geo.dstWidth;
-    const plane = W * geo.dstHeight;
+    const row = this.rowOut;
     for (let dy = 0; dy < newH; dy++) {
       const r0 = 2 * dy * stride;
       const r1 = r0 + stride;
-      const rowOff = offset + (geo.padTop + dy) * W + geo.padLeft;
       for (let x = 0; x < newW; x++) {
         const i0 = r0 + 2 * x * ch;
         const i1 = r1 + 2 * x * ch;
-        for (let c = 0; c < 3; c++) {
-          const v = (src[i0 + c] + src[i0 + ch + c] + src[i1 + c] + src[i1 + ch + c] + 2) >> 2;
-          if (layout === 'nchw') out[rowOff + c * plane + x] = lut[v];
-          else out[(rowOff + x) * 3 + c] = lut[v];
-        }
+        row[x] = (src[i0] + src[i0 + ch] + src[i1] + src[i1 + ch] + 2) >> 2;
+        row[newW + x] = (src[i0 + 1] + src[i0 + ch + 1] + src[i1 + 1] + src[i1 + ch + 1] + 2) >> 2;
+        row[2 * newW + x] = (src[i0 + 2] + src[i0 + ch + 2] + src[i1 + 2] + src[i1 + ch + 2] + 2) >> 2;
       }
+      emit(dy, row);
     }
   }
+}
+
+/**
+ * Both OpenCV passes fused per output pixel into an NCHW tensor (same integer math as hresize + the vertical
+ * pass, so the result is identical). One copy per output array type keeps every loop monomorphic in V8.
+ */
+function fusedDownscale(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, out: PreprocessData, lut: PreprocessData, base: number, W: number, plane: number): void {
+  if (out instanceof Float32Array) fusedF32(src, stride, plan, out, lut as Float32Array, base, W, plane);
+  else if (out instanceof Uint16Array) fusedU16(src, stride, plan, out, lut as Uint16Array, base, W, plane);
+  else fusedU8(src, stride, plan, out, base, W, plane);
+}
+
+function fusedF32(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, out: Float32Array, lut: Float32Array, base: number, W: number, plane: number): void {
+  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1 } = plan;
+  for (let dy = 0; dy < newH; dy++) {
+    const r0 = ysrc0[dy] * stride;
+    const r1 = ysrc1[dy] * stride;
+    const b0 = yb0[dy];
+    const b1 = yb1[dy];
+    const o = base + dy * W;
+    const g = o + plane;
+    const b = g + plane;
+    for (let x = 0; x < newW; x++) {
+      const p0 = xofs0[x];
+      const p1 = xofs1[x];
+      const a0 = xa0[x];
+      const a1 = xa1[x];
+      const u0 = r0 + p0;
+      const u1 = r0 + p1;
+      const v0 = r1 + p0;
+      const v1 = r1 + p1;
+      out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
+    }
+  }
+}
+
+function fusedU16(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, out: Uint16Array, lut: Uint16Array, base: number, W: number, plane: number): void {
+  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1 } = plan;
+  for (let dy = 0; dy < newH; dy++) {
+    const r0 = ysrc0[dy] * stride;
+    const r1 = ysrc1[dy] * stride;
+    const b0 = yb0[dy];
+    const b1 = yb1[dy];
+    const o = base + dy * W;
+    const g = o + plane;
+    const b = g + plane;
+    for (let x = 0; x < newW; x++) {
+      const p0 = xofs0[x];
+      const p1 = xofs1[x];
+      const a0 = xa0[x];
+      const a1 = xa1[x];
+      const u0 = r0 + p0;
+      const u1 = r0 + p1;
+      const v0 = r1 + p0;
+      const v1 = r1 + p1;
+      out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
+    }
+  }
+}
+
+function fusedU8(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, out: Uint8Array, base: number, W: number, plane: number): void {
+  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1 } = plan;
+  for (let dy = 0; dy < newH; dy++) {
+    const r0 = ysrc0[dy] * stride;
+    const r1 = ysrc1[dy] * stride;
+    const b0 = yb0[dy];
+    const b1 = yb1[dy];
+    const o = base + dy * W;
+    const g = o + plane;
+    const b = g + plane;
+    for (let x = 0; x < newW; x++) {
+      const p0 = xofs0[x];
+      const p1 = xofs1[x];
+      const a0 = xa0[x];
+      const a1 = xa1[x];
+      const u0 = r0 + p0;
+      const u1 = r0 + p1;
+      const v0 = r1 + p0;
+      const v1 = r1 + p1;
+      out[o + x] = (((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2;
+      out[g + x] = (((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2;
+      out[b + x] = (((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2;
+    }
+  }
+}
+
+/** Writes one resized 8-bit row (planar: c·newW + x) into the tensor. */
+type RowEmitter = (dy: number, row: Uint8Array) => void;
+
+/**
+ * One emitter per output type and layout, so each store loop sees a single typed-array class (a shared loop
+ * over Float32Array | Uint16Array | Uint8Array goes megamorphic in V8 and runs several times slower).
+ */
+function makeEmitter(out: PreprocessData, lut: PreprocessData, g: LetterboxGeometry, offset: number, layout: PreprocessLayout): RowEmitter {
+  const W = g.dstWidth;
+  const n = g.newWidth;
+  const plane = W * g.dstHeight;
+  const base = offset + g.padTop * W + g.padLeft;
+  if (layout === 'nchw') {
+    if (out instanceof Uint8Array) {
+      return (dy, row) => {
+        const o = base + dy * W;
+        out.set(row.subarray(0, n), o);
+        out.set(row.subarray(n, 2 * n), o + plane);
+        out.set(row.subarray(2 * n, 3 * n), o + 2 * plane);
+      };
+    }
+    if (out instanceof Float32Array) {
+      const l = lut as Float32Array;
+      return (dy, row) => {
+        const o = base + dy * W;
+        for (let x = 0; x < n; x++) out[o + x] = l[row[x]];
+        for (let x = 0, p = o + plane; x < n; x++) out[p + x] = l[row[n + x]];
+        for (let x = 0, p = o + 2 * plane; x < n; x++) out[p + x] = l[row[2 * n + x]];
+      };
+    }
+    const l = lut as Uint16Array;
+    return (dy, row) => {
+      const o = base + dy * W;
+      for (let x = 0; x < n; x++) out[o + x] = l[row[x]];
+      for (let x = 0, p = o + plane; x < n; x++) out[p + x] = l[row[n + x]];
+      for (let x = 0, p = o + 2 * plane; x < n; x++) out[p + x] = l[row[2 * n + x]];
+    };
+  }
+  if (out instanceof Float32Array) {
+    const l = lut as Float32Array;
+    return (dy, row) => {
+      for (let x = 0, o = (base + dy * W) * 3; x < n; x++, o += 3) {
+        out[o] = l[row[x]];
+        out[o + 1] = l[row[n + x]];
+        out[o + 2] = l[row[2 * n + x]];
+      }
+    };
+  }
+  if (out instanceof Uint16Array) {
+    const l = lut as Uint16Array;
+    return (dy, row) => {
+      for (let x = 0, o = (base + dy * W) * 3; x < n; x++, o += 3) {
+        out[o] = l[row[x]];
+        out[o + 1] = l[row[n + x]];
+        out[o + 2] = l[row[2 * n + x]];
+      }
+    };
+  }
+  const o8 = out;
+  return (dy, row) => {
+    for (let x = 0, o = (base + dy * W) * 3; x < n; x++, o += 3) {
+      o8[o] = row[x];
+      o8[o + 1] = row[n + x];
+      o8[o + 2] = row[2 * n + x];
+    }
+  };
 }
 
 function dtypeOf(data: PreprocessData): PreprocessDType {
