@@ -210,8 +210,7 @@ describe('readModelDescriptor rejects what is not a model', () => {
 
   it('groups are skipped, mismatched or stray end-groups are malformed, wire types 6/7 invalid', () => {
     // graph with an unknown field 20 as a group containing a varint, then name "g".
-    const ok = [0x08, 0x09, 0x3a, 0x08, 0xa3, 0x01, 0x08, 0x01, 0xa4, 0x01, 0x12, 0x01, 0x67].slice();
-    ok[3] = ok.length - 4;
+    const ok = [0x08, 0x09, 0x3a, 0x09, 0xa3, 0x01, 0x08, 0x01, 0xa4, 0x01, 0x12, 0x01, 0x67, 0x42, 0x02, 0x10, 0x11];
     expect(readModelDescriptor(new Uint8Array(ok)).graphName).toBe('g');
     const mismatched = [0x08, 0x09, 0x3a, 0x05, 0xa3, 0x01, 0xac, 0x01, 0x00];
     expect(codeOf(() => readModelDescriptor(new Uint8Array(mismatched)))).toBe('E_ONNX_MALFORMED');
@@ -226,21 +225,27 @@ describe('readModelDescriptor rejects what is not a model', () => {
     expect(codeOf(() => readModelDescriptor(new Uint8Array([0x12, 0x01, 0x61])))).toBe('E_NOT_ONNX');
   });
 
-  it('a minimal model decodes symbolic, unknown and negative dims and a __proto__ metadata key', () => {
+  it('a minimal model decodes symbolic, unknown, empty-named and negative dims and a __proto__ metadata key', () => {
     const dim = (d: number[]) => [0x0a, ...varint(d.length), ...d];
-    const shape = [...dim([0x12, 0x01, 0x4e]), ...dim([]), ...dim([0x08, ...varint(-1)]), ...dim([0x08, 0x05])];
+    const shape = [...dim([0x12, 0x01, 0x4e]), ...dim([]), ...dim([0x08, ...varint(-1)]), ...dim([0x08, 0x05]), ...dim([0x12, 0x00])];
     const tensor = [0x08, 0x01, 0x12, ...varint(shape.length), ...shape];
     const type = [0x0a, ...varint(tensor.length), ...tensor];
     const vi = [0x0a, 0x01, 0x78, 0x12, ...varint(type.length), ...type];
     const graph = [0x5a, ...varint(vi.length), ...vi, 0x62, ...varint(vi.length), ...vi];
     const entry = [0x0a, 0x09, ...new TextEncoder().encode('__proto__'), 0x12, 0x01, 0x76];
-    const b = [0x08, 0x09, 0x3a, ...varint(graph.length), ...graph, 0x72, ...varint(entry.length), ...entry];
+    const opset = [0x42, 0x02, 0x10, 0x11]; // opset_import { version: 17 }
+    const b = [0x08, 0x09, 0x3a, ...varint(graph.length), ...graph, ...opset, 0x72, ...varint(entry.length), ...entry];
     const d = readModelDescriptor(new Uint8Array(b));
-    expect(d.inputs[0]).toEqual({ name: 'x', dataType: 'float32', shape: ['N', null, null, 5] });
+    expect(d.inputs[0]).toEqual({ name: 'x', dataType: 'float32', shape: ['N', null, null, 5, null] });
     expect(d.outputs).toHaveLength(1);
     expect(d.metadata['__proto__']).toBe('v');
     expect(Object.keys(d.metadata)).toEqual(['__proto__']);
-    expect(d.opsetVersion).toBe(0);
+    expect(d.opsetVersion).toBe(17);
+    // Without opset_import (IR ≥ 3 requires one): what a cut right after the graph looks like.
+    const noOpset = [0x08, 0x09, 0x3a, ...varint(graph.length), ...graph];
+    expect(codeOf(() => readModelDescriptor(new Uint8Array(noOpset)))).toBe('E_ONNX_MALFORMED');
+    // IR 2 predates opset_import.
+    expect(readModelDescriptor(new Uint8Array([0x08, 0x02, ...noOpset.slice(2)])).opsetVersion).toBe(0);
   });
 });
 

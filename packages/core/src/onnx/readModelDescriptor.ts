@@ -48,7 +48,8 @@ function readDim(r: ProtoReader): DimInfo {
       // Negative sizes are not valid; treat them like an unnamed unknown dim.
       dim = v >= 0 ? v : null;
     } else if (field === 2 && (tag & 7) === WIRE_LEN) {
-      dim = r.string();
+      // An empty dim_param names nothing: same as an unknown dim.
+      dim = r.string() || null;
     } else {
       r.skip(tag);
     }
@@ -324,6 +325,10 @@ export function readModelDescriptor(bytes: Uint8Array | ArrayBuffer, opts: ReadM
   }
   if (irVersion === undefined || irVersion < 1 || irVersion > 1000) {
     throw new ModelFormatError('E_ONNX_MALFORMED', `ModelProto has ${irVersion === undefined ? 'no ir_version' : `an implausible ir_version ${irVersion}`}`);
+  }
+  if (opsets.length === 0 && irVersion >= 3) {
+    // Writers emit opset_import right after the graph, so its absence is what a cut after the graph looks like.
+    throw new ModelFormatError('E_ONNX_MALFORMED', `ModelProto (IR ${irVersion}) has no opset_import, which IR ≥ 3 requires (file truncated after the graph?)`);
   }
   const defaultOpset = opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx');
   return {
