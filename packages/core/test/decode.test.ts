@@ -276,3 +276,53 @@ describe('CandidateBuffer', () => {
     expect(() => c.keepTop(-1)).toThrow(OptionError);
   });
 });
+
+describe('decodeYoloV8 fast paths vs a naive decode', () => {
+  /** Straightforward per-anchor argmax (first max wins, NaN ignored), the semantics the fast paths must keep. */
+  function naive(data: Float32Array, nc: number, n: number, conf: number) {
+    const out: { box: number[]; score: number; classId: number }[] = [];
+    for (let a = 0; a < n; a++) {
+      let best = -Infinity;
+      let bc = -1;
+      for (let c = 0; c < nc; c++) {
+        const v = data[(4 + c) * n + a];
+        if (v > best) {
+          best = v;
+          bc = c;
+        }
+      }
+      if (!(best > conf)) continue;
+      const [cx, cy, w, h] = [0, 1, 2, 3].map((k) => data[k * n + a]);
+      const box = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2].map(Math.fround);
+      if (!box.every(Number.isFinite)) continue;
+      out.push({ box, score: best, classId: bc });
+    }
+    return out;
+  }
+
+  it('column (fp32 bits, fp16 bits) and row layouts agree with it on random tensors with NaN, negatives, ties', async () => {
+    const fc = (await import('fast-check')).default;
+    const value = fc.constantFrom(NaN, -1, -0, 0, 0.1, 0.25, 0.2500001, 0.5, 0.5, 0.9, 1, 3.5, Infinity);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 70 }), fc.constantFrom(0, 0.25, 0.5), fc.infiniteStream(value), (nc, n, conf, vals) => {
+        const data = new Float32Array((4 + nc) * n);
+        const it = vals[Symbol.iterator]();
+        for (let i = 0; i < data.length; i++) data[i] = i < 4 * n ? (i % 7) * 3 : (it.next().value as number);
+        const want = naive(data, nc, n, conf);
+        const out = new CandidateBuffer();
+        const l = { kind: 'yolov8', numClasses: nc, numAnchors: n, transposed: false } as const;
+        decodeYoloV8({ data, dims: [1, 4 + nc, n] }, l, out, { conf });
+        expect(rows(out)).toEqual(want);
+        // Every value above is exact in fp16 except 0.2500001 (→ 0.25, not above 0.25) and the boxes are small ints.
+        decodeYoloV8({ data: float32ToHalfBits(data), dims: [1, 4 + nc, n] }, l, out, { conf });
+        const wantHalf = naive(Float32Array.from(data, (v) => (v === Math.fround(0.2500001) ? 0.25 : v)), nc, n, conf);
+        expect(rows(out).map((r) => [r.classId, r.box])).toEqual(wantHalf.map((r) => [r.classId, r.box]));
+        const tr = new Float32Array(data.length);
+        for (let r = 0; r < 4 + nc; r++) for (let a = 0; a < n; a++) tr[a * (4 + nc) + r] = data[r * n + a];
+        decodeYoloV8({ data: tr, dims: [1, n, 4 + nc] }, { ...l, transposed: true }, out, { conf });
+        expect(rows(out)).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

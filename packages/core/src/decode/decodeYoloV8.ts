@@ -58,7 +58,7 @@ const i32Scratch = new Int32Array(f32Scratch.buffer);
 /**
  * The hot path (fp32, 80 classes × 8400 anchors = 672k reads per frame). Scores are compared as int32 bits:
  * non-negative floats order like their bits, negatives are negative ints, NaN bits lie above +Infinity's.
- * Eight reads are tested against the threshold per branch because almost every score is below it.
+ * Sixteen reads are tested against the threshold per branch because almost every score is below it.
  */
 function decodeColumnsF32(
   data: Float32Array,
@@ -77,11 +77,10 @@ function decodeColumnsF32(
   const bestClass = scratch.bestClass;
   best.fill(t, 0, n);
   bestClass.fill(-1, 0, n);
-  const n8 = n - (n % 8);
+  const n16 = n - (n % 16);
   for (let c = 0; c < nc; c++) {
     const row = base + (4 + c) * n;
-    for (let a = 0; a < n8; a += 8) {
-      const p = row + a;
+    for (let p = row, end = row + n16; p < end; p += 16) {
       if (
         bits[p] > t ||
         bits[p + 1] > t ||
@@ -90,18 +89,26 @@ function decodeColumnsF32(
         bits[p + 4] > t ||
         bits[p + 5] > t ||
         bits[p + 6] > t ||
-        bits[p + 7] > t
+        bits[p + 7] > t ||
+        bits[p + 8] > t ||
+        bits[p + 9] > t ||
+        bits[p + 10] > t ||
+        bits[p + 11] > t ||
+        bits[p + 12] > t ||
+        bits[p + 13] > t ||
+        bits[p + 14] > t ||
+        bits[p + 15] > t
       ) {
-        for (let k = a; k < a + 8; k++) {
-          const v = bits[row + k];
-          if (v > best[k] && v <= 0x7f800000) {
-            best[k] = v;
-            bestClass[k] = c;
+        for (let a = p - row, e = a + 16; a < e; a++) {
+          const v = bits[row + a];
+          if (v > best[a] && v <= 0x7f800000) {
+            best[a] = v;
+            bestClass[a] = c;
           }
         }
       }
     }
-    for (let a = n8; a < n; a++) {
+    for (let a = n16; a < n; a++) {
       const v = bits[row + a];
       if (v > best[a] && v <= 0x7f800000) {
         best[a] = v;
@@ -167,11 +174,10 @@ function decodeColumnsHalf(
   const floor = halfBitsAtOrBelow(conf);
   best.fill(floor, 0, n);
   bestClass.fill(-1, 0, n);
-  const n8 = n - (n % 8);
+  const n16 = n - (n % 16);
   for (let c = 0; c < nc; c++) {
     const row = base + (4 + c) * n;
-    for (let a = 0; a < n8; a += 8) {
-      const p = row + a;
+    for (let p = row, end = row + n16; p < end; p += 16) {
       if (
         data[p] > floor ||
         data[p + 1] > floor ||
@@ -180,21 +186,29 @@ function decodeColumnsHalf(
         data[p + 4] > floor ||
         data[p + 5] > floor ||
         data[p + 6] > floor ||
-        data[p + 7] > floor
+        data[p + 7] > floor ||
+        data[p + 8] > floor ||
+        data[p + 9] > floor ||
+        data[p + 10] > floor ||
+        data[p + 11] > floor ||
+        data[p + 12] > floor ||
+        data[p + 13] > floor ||
+        data[p + 14] > floor ||
+        data[p + 15] > floor
       ) {
-        for (let k = a; k < a + 8; k++) {
-          const h = data[row + k];
-          if (h > best[k] && h <= 0x7c00) {
-            best[k] = h;
-            bestClass[k] = c;
+        for (let a = p - row, e = a + 16; a < e; a++) {
+          const v = data[row + a];
+          if (v > best[a] && v <= 0x7c00) {
+            best[a] = v;
+            bestClass[a] = c;
           }
         }
       }
     }
-    for (let a = n8; a < n; a++) {
-      const h = data[row + a];
-      if (h > best[a] && h <= 0x7c00) {
-        best[a] = h;
+    for (let a = n16; a < n; a++) {
+      const v = data[row + a];
+      if (v > best[a] && v <= 0x7c00) {
+        best[a] = v;
         bestClass[a] = c;
       }
     }
