@@ -58,6 +58,16 @@ describe.skipIf(!haveShared)('GPU passes (WebGPU in Chromium)', () => {
     for (const [name, d] of Object.entries(r)) expect(d, name).toMatchObject({ maxDiff: 0, mismatches: 0 });
   });
 
+  it('classifier crop pass equals the core ClassifyPreprocessor (Pillow antialiased bilinear) bit for bit', async () => {
+    const urls = ['/shared/images/bus.jpg', '/shared/images/goldfish.jpg'];
+    const r = (await f.page.evaluate((u) => window.gpuFixture.classifyCrop(u), urls)) as Record<string, Diff>;
+    expect(Object.keys(r).length).toBe(3);
+    for (const [name, d] of Object.entries(r)) {
+      expect(d.n, name).toBe(3 * 224 * 224);
+      expect(d, name).toMatchObject({ maxDiff: 0, mismatches: 0 });
+    }
+  });
+
   it('rejects bad sources with typed errors', async () => {
     const r = await f.page.evaluate(() => window.gpuFixture.letterboxErrors());
     expect(r).toEqual({ zeroSize: 'E_IMAGE_EMPTY', shortBuffer: 'E_IMAGE_BUFFER', tooLarge: 'E_IMAGE_TOO_LARGE', unsupported: 'E_UNSUPPORTED_SOURCE', badIndex: 'E_INVALID_OPTION' });

@@ -3,5 +3,6 @@ export * from './sharedDevice.js';
 export * from './sourceUpload.js';
 export * from './resizeTables.js';
 export * from './letterboxPass.js';
+export * from './classifyCropPass.js';
 export * from './candidatePass.js';
 export * from './gpuDetectPath.js';

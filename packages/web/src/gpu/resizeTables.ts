@@ -63,3 +63,50 @@ export function normalizeLut(mean: readonly number[] = [0, 0, 0], std: readonly 
   }
   return lut;
 }
+
+/** Taps of a range of output positions along one axis (Pillow's precompute_coeffs for the bilinear filter). */
+export interface PilAxisTables {
+  first: Int32Array;
+  count: Int32Array;
+  weights: Int32Array;
+  ksize: number;
+}
+
+const PIL_PRECISION_BITS = 22;
+
+/**
+ * Pillow's antialiased bilinear coefficients for outputs [outStart, outStart + n) of a resize inSize → outSize,
+ * 22-bit fixed point — the same computation as the core ClassifyPreprocessor's (kept in step by the e2e test
+ * that compares both tensors bit for bit).
+ */
+export function pilAxisTables(inSize: number, outSize: number, outStart: number, n: number): PilAxisTables {
+  const scale = inSize / outSize;
+  const filterscale = Math.max(scale, 1);
+  const support = filterscale; // bilinear support 1.0 × filterscale
+  const ksize = Math.ceil(support) * 2 + 1;
+  const first = new Int32Array(n);
+  const count = new Int32Array(n);
+  const weights = new Int32Array(n * ksize);
+  const tmp = new Float64Array(ksize);
+  const ss = 1 / filterscale;
+  for (let i = 0; i < n; i++) {
+    const center = (outStart + i + 0.5) * scale;
+    const xmin = Math.max(0, Math.trunc(center - support + 0.5));
+    const xmax = Math.min(inSize, Math.trunc(center + support + 0.5));
+    const cnt = xmax - xmin;
+    let ww = 0;
+    for (let x = 0; x < cnt; x++) {
+      const t = Math.abs((x + xmin - center + 0.5) * ss);
+      const w = t < 1 ? 1 - t : 0;
+      tmp[x] = w;
+      ww += w;
+    }
+    for (let x = 0; x < cnt; x++) {
+      const k = ww !== 0 ? tmp[x] / ww : tmp[x];
+      weights[i * ksize + x] = k < 0 ? Math.trunc(-0.5 + k * (1 << PIL_PRECISION_BITS)) : Math.trunc(0.5 + k * (1 << PIL_PRECISION_BITS));
+    }
+    first[i] = xmin;
+    count[i] = cnt;
+  }
+  return { first, count, weights, ksize };
+}
