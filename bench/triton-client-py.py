@@ -1,0 +1,85 @@
+"""Baseline for bench/triton-client.bench.mjs: NVIDIA's Python `tritonclient` (http or grpc) against the same
+server, same model and same input. `concurrency` threads, each with its own client, issue blocking infer
+calls (binary tensors on HTTP, raw contents on gRPC, as tritonclient does by default).
+
+usage: python bench/triton-client-py.py '<json spec>'
+spec: { url, protocol: "http"|"grpc", model, input, output, datatype, shape, concurrency, requests, warmup }
+prints one JSON line: { ips, p50_ms, p95_ms, n, wall_s }
+"""
+import json
+import sys
+import threading
+import time
+
+import numpy as np
+
+NP = {"FP32": np.float32, "FP16": np.float16, "UINT8": np.uint8}
+
+
+def main():
+    spec = json.loads(sys.argv[1])
+    proto = spec["protocol"]
+    if proto == "http":
+        import tritonclient.http as tc
+    else:
+        import tritonclient.grpc as tc
+    dt = spec["datatype"]
+    shape = spec["shape"]
+    rng = np.random.default_rng(1)
+    x = (rng.random(shape, dtype=np.float32) * 255).astype(NP[dt]) if dt == "UINT8" else rng.random(shape, dtype=np.float32).astype(NP[dt])
+    conc = int(spec["concurrency"])
+    total = int(spec["requests"])
+    warmup = int(spec.get("warmup", 5))
+
+    def make():
+        c = tc.InferenceServerClient(url=spec["url"])
+        inp = tc.InferInput(spec["input"], shape, dt)
+        if proto == "http":
+            inp.set_data_from_numpy(x, binary_data=True)
+            out = tc.InferRequestedOutput(spec["output"], binary_data=True)
+        else:
+            inp.set_data_from_numpy(x)
+            out = tc.InferRequestedOutput(spec["output"])
+        return c, inp, out
+
+    lat = []
+    lock = threading.Lock()
+    counter = [0]
+    # tritonclient.http is gevent-based: a client must be created and used on one thread.
+    ready = threading.Barrier(conc + 1)
+
+    def worker():
+        c, inp, out = make()
+        for _ in range(max(1, warmup // conc)):
+            c.infer(spec["model"], [inp], outputs=[out]).as_numpy(spec["output"])
+        ready.wait()
+        while True:
+            with lock:
+                if counter[0] >= total:
+                    break
+                counter[0] += 1
+            t0 = time.perf_counter()
+            r = c.infer(spec["model"], [inp], outputs=[out])
+            y = r.as_numpy(spec["output"])
+            assert y is not None
+            dt_ms = (time.perf_counter() - t0) * 1000
+            with lock:
+                lat.append(dt_ms)
+        c.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(conc)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    lat.sort()
+    q = lambda p: lat[min(len(lat) - 1, max(0, round(p * (len(lat) - 1))))]
+    images = total * shape[0]
+    print(json.dumps({"ips": images / wall, "p50_ms": q(0.5), "p95_ms": q(0.95), "n": len(lat), "wall_s": wall}))
+
+
+if __name__ == "__main__":
+    main()
