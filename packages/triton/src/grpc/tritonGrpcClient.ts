@@ -20,7 +20,7 @@ import type {
 } from '../types.js';
 import { fromGrpcError } from './grpcErrors.js';
 import { inferenceMethods, type InferenceMethods, type InferenceRpc, type RpcName, type WireInferResponse, type WireModelConfig, type WireParameters, type WireTensorContents } from './inferenceService.js';
-import { decodeRawOutput, elementCount, encodeRawInput, isKServeDataType } from './rawTensor.js';
+import { decodeRawOutput, encodeRawInput, isKServeDataType, outputElementCount } from './rawTensor.js';
 
 export interface TritonGrpcClientOptions {
   /** `host:port`, `grpc://host:port` or `grpcs://host:port` (TLS). */
@@ -234,7 +234,7 @@ function decodeOutputs(res: WireInferResponse): InferOutput[] {
 const protocolError = (msg: string) => new RemoteError('E_REMOTE_PROTOCOL', msg);
 
 function decodeContents(name: string, datatype: KServeDataType, shape: number[], c: WireTensorContents | null): TensorData {
-  const count = elementCount(shape, `output "${name}"`, protocolError);
+  const count = outputElementCount(shape);
   const pick = (arr: readonly unknown[] | undefined): readonly unknown[] => {
     const a = arr ?? [];
     if (a.length !== count) throw protocolError(`output "${name}": shape [${shape.join(', ')}] needs ${count} elements, contents have ${a.length}`);
