@@ -4,6 +4,7 @@
  */
 import {
   ClassifyPreprocessor,
+  type CandidateBuffer,
   DetectionDecoder,
   LayoutError,
   LetterboxPreprocessor,
@@ -102,6 +103,11 @@ export class TensorPipeline {
 
   decode(view: { data: Float32Array | Uint16Array; dims: readonly number[] }, geometry: LetterboxGeometry | null, opts: DecodeOpts): Detection[] {
     return this.decoder.decode(view, this.plan.layout, geometry, opts);
+  }
+
+  /** NMS + mapping for YOLOv8/v5 candidates filtered on the GPU. */
+  finish(candidates: CandidateBuffer, geometry: LetterboxGeometry | null, opts: DecodeOpts): Detection[] {
+    return this.decoder.finish(candidates, geometry, opts);
   }
 
   topK(view: { data: Float32Array | Uint16Array; dims: readonly number[] }, topK: number): ClassScore[] {

@@ -10,6 +10,7 @@ import { FramePixels, close } from '../worker/framePixels.js';
 import { defaultThreads, loadOrt, threadsOf, type Ort } from './ortLoader.js';
 import { acquireGpu, gpuIncompatibility, webgpuSessionOptions, type GpuHandle } from './webgpuPath.js';
 import { planModel, TensorPipeline, type ModelPlan } from './corePipeline.js';
+import { createGpuDetectPath, type GpuDetectPath, type GpuFrameSource } from '../gpu/index.js';
 import type * as OrtNs from 'onnxruntime-web';
 
 export interface EngineHooks {
@@ -27,6 +28,11 @@ export class OnnxEngine {
   private readonly pipeline: TensorPipeline;
   /** Reused input buffer (grown for batches, never shrunk). */
   private input: Float32Array | Uint16Array;
+  /**
+   * WebGPU detectors: GPU letterbox straight from the frame (no pixel readback) and GPU candidate filter on the
+   * output left on the GPU, so only candidates are read back; null on WASM, for classifiers and fp16 inputs.
+   */
+  private gpuPath: GpuDetectPath<OrtNs.Tensor> | null = null;
 
   private constructor(
     private ort: Ort,
@@ -42,7 +48,13 @@ export class OnnxEngine {
     this.info = info;
     this.pipeline = new TensorPipeline(plan);
     this.input = plan.inputDataType === 'float16' ? new Uint16Array(plan.imageLength) : new Float32Array(plan.imageLength);
+    this.makeGpuPath();
     this.watchDevice();
+  }
+
+  private makeGpuPath(): void {
+    this.gpuPath?.dispose();
+    this.gpuPath = this.gpu && usesGpuPath(this.plan) ? createGpuDetectPath(this.gpu.device, { inputWidth: this.plan.width, inputHeight: this.plan.height, layout: this.plan.layout, ort: this.ort }) : null;
   }
 
   static async create(init: EngineInit, hooks: EngineHooks): Promise<OnnxEngine> {
@@ -73,7 +85,7 @@ export class OnnxEngine {
       if (why === null && typeof g !== 'string') {
         try {
           ort = await loadOrt('webgpu', numThreads);
-          session = await ort.InferenceSession.create(loaded.bytes, webgpuSessionOptions(g));
+          session = await ort.InferenceSession.create(loaded.bytes, gpuSessionOptions(g, plan));
           gpu = g;
           backend = 'webgpu';
         } catch (e) {
@@ -139,8 +151,9 @@ export class OnnxEngine {
     const g = await acquireGpu();
     if (typeof g === 'string') throw new EngineError('E_DEVICE_LOST', `GPU device lost and no new device: ${g}`);
     await this.session.release().catch(() => {});
-    this.session = await this.ort.InferenceSession.create(this.bytes!, webgpuSessionOptions(g));
+    this.session = await this.ort.InferenceSession.create(this.bytes!, gpuSessionOptions(g, this.plan));
     this.gpu = g;
+    this.makeGpuPath();
     this.deviceLost = false;
     this.watchDevice();
   }
@@ -178,6 +191,7 @@ export class OnnxEngine {
   }
 
   private async runOne(frame: Frame, opts: FrameOptions): Promise<RunOut> {
+    if (this.gpuPath) return this.runOneGpu(this.gpuPath, frame, opts);
     const t0 = performance.now();
     const px = this.pixels.read(frame);
     const prep = this.pipeline.preprocess(px, this.input);
@@ -216,9 +230,39 @@ export class OnnxEngine {
     return r;
   }
 
+  /** WebGPU detect: frame → GPU letterbox → ORT (IO on the GPU) → GPU candidate filter → core NMS. */
+  private async runOneGpu(path: GpuDetectPath<OrtNs.Tensor>, frame: Frame, opts: FrameOptions): Promise<RunOut> {
+    const t0 = performance.now();
+    const src: GpuFrameSource = frame.kind === 'bitmap' ? frame.bitmap : frame.kind === 'videoframe' ? frame.frame : this.pixels.read(frame);
+    const pre = path.preprocess(src);
+    const geometry = pre.geometries[0];
+    const t1 = performance.now();
+    let outputs: Record<string, OrtNs.Tensor>;
+    try {
+      outputs = await this.session.run({ [this.plan.inputName]: pre.tensor! });
+    } catch (e) {
+      // A lost device is rebuilt before the next frame (run() checks deviceLost); this frame fails typed.
+      throw new EngineError(this.deviceLost ? 'E_DEVICE_LOST' : 'E_INFERENCE', `inference failed: ${(e as Error).message}`, { cause: e });
+    }
+    const t2 = performance.now();
+    const conf = opts.conf ?? this.init.conf ?? 0.25;
+    const r: RunOut = { width: geometry.srcWidth, height: geometry.srcHeight, timings: { preprocess: 0, inference: 0, postprocess: 0, total: 0 } };
+    try {
+      const cands = await path.readCandidates(outputs[this.plan.outputName], { conf, classes: opts.classes });
+      r.detections = this.pipeline.finish(cands, geometry, { conf, iou: opts.iou ?? this.init.iou ?? 0.7, maxDet: opts.maxDet ?? this.init.maxDet ?? 300, classes: opts.classes });
+    } finally {
+      for (const k of Object.keys(outputs)) outputs[k].dispose();
+    }
+    const t3 = performance.now();
+    r.timings = { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2, total: t3 - t0 };
+    return r;
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.gpuPath?.dispose();
+    this.gpuPath = null;
     this.bytes = null;
     this.pixels.dispose();
     this.input = new Float32Array(0);
@@ -232,6 +276,20 @@ interface RunOut {
   timings: Timings;
   detections?: Detection[];
   classes?: ClassScore[];
+}
+
+/**
+ * GPU pre/post-processing covers float32 YOLOv8/v5 detectors. Classifiers and end2end heads have tiny outputs
+ * (and end2end must not go through NMS again); fp16 inputs keep the CPU path.
+ */
+function usesGpuPath(plan: ModelPlan): boolean {
+  return plan.task === 'detect' && plan.inputDataType === 'float32' && (plan.layout.kind === 'yolov8' || plan.layout.kind === 'yolov5');
+}
+
+/** The session leaves detector outputs on the GPU for the candidate pass. */
+function gpuSessionOptions(gpu: GpuHandle, plan: ModelPlan): OrtNs.InferenceSession.SessionOptions {
+  const o = webgpuSessionOptions(gpu);
+  return usesGpuPath(plan) ? { ...o, preferredOutputLocation: 'gpu-buffer' } : o;
 }
 
 function sessionError(e: unknown, backend: string): EngineError {
