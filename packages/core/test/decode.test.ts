@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CandidateBuffer } from '../src/decode/candidateBuffer.js';
-import { decodeYoloV8 } from '../src/decode/decodeYoloV8.js';
+import { decodeYoloV8, type YoloV8Layout } from '../src/decode/decodeYoloV8.js';
 import { decodeYoloV5 } from '../src/decode/decodeYoloV5.js';
 import { decodeEndToEnd } from '../src/decode/decodeEndToEnd.js';
 import { float32ToHalfBits, hasNativeFloat16Array } from '../src/float16.js';
@@ -62,7 +62,7 @@ function asFloat16Array(src: Float32Array): FloatData {
 }
 
 describe('decodeYoloV8', () => {
-  const layout = { kind: 'yolov8', numClasses: 3, numAnchors: 13, transposed: false } as const;
+  const layout: YoloV8Layout = { kind: 'yolov8', numClasses: 3, numAnchors: 13, transposed: false };
 
   it('keeps the best class above conf per anchor (fp32, both layouts, n not a multiple of 8)', () => {
     const out = new CandidateBuffer(1);
