@@ -3,7 +3,7 @@
 import * as ort from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { anchorCount, describeModel, detectOutputLayout, float32ToHalfBits, halfToFloat, readModelDescriptor } from '@sightline/core';
+import { anchorCount, decodeDetections, describeModel, detectOutputLayout, float32ToHalfBits, halfToFloat, readModelDescriptor, type Detection } from '@sightline/core';
 import {
   defaultPlantedAnchor,
   pythonNamesDict,
@@ -268,3 +268,51 @@ describe('pythonNamesDict', () => {
     expect(readModelDescriptor(bytes).ultralytics?.names).toEqual(names);
   });
 });
+
+describe('tiny detection models through describeModel + core decoders', () => {
+  // Boxes far apart so NMS keeps all of them; box 1's score comes from the input (mean of channel 0 = 0.6).
+  const boxes = [
+    { cx: 12, cy: 12, w: 10, h: 8, classId: 1, score: 0.9 },
+    { cx: 48, cy: 40, w: 12, h: 14, classId: 0, score: 0 },
+    { cx: 20, cy: 50, w: 6, h: 6, classId: 2, score: 0.4 },
+  ];
+  const names = ['cat', 'dog', 'bird'];
+  const want = boxes.map((b, k) => ({ classId: b.classId, label: names[b.classId], score: k === 1 ? 0.6 : b.score, box: [b.cx - b.w / 2, b.cy - b.h / 2, b.cx + b.w / 2, b.cy + b.h / 2] }));
+
+  async function detect(bytes: Uint8Array, dtype: Dtype = 'float32'): Promise<Detection[]> {
+    const d = describeModel(bytes);
+    expect(d.labels).toEqual(names);
+    const s = await ort.InferenceSession.create(bytes);
+    try {
+      const r = await s.run({ [d.inputName]: new ort.Tensor(dtype, feedData(image(1, 64, 64, [[0.6, 0.1, 0.1]]), dtype), [1, 3, 64, 64]) });
+      const out = r[d.outputName];
+      return decodeDetections({ data: out.data as Float32Array | Uint16Array, dims: out.dims }, d.layout, null, { labels: d.labels, conf: 0.25 });
+    } finally {
+      await s.release();
+    }
+  }
+
+  function expectPlanted(dets: Detection[], tol: number): void {
+    const sorted = [...dets].sort((a, b) => b.score - a.score);
+    const expected = [...want].sort((a, b) => b.score - a.score);
+    expect(sorted.map((x) => x.label)).toEqual(expected.map((x) => x.label));
+    sorted.forEach((x, i) => {
+      expect(x.score).toBeCloseTo(expected[i].score, tol);
+      x.box.forEach((v, k) => expect(v).toBeCloseTo(expected[i].box[k], tol));
+    });
+  }
+
+  it('yolov8, transposed and fp16 variants', async () => {
+    expectPlanted(await detect(tinyYoloV8Model({ numClasses: 3, names, planted: boxes, scoreFromInput: 1 })), 5);
+    expectPlanted(await detect(tinyYoloV8Model({ numClasses: 3, names, planted: boxes, scoreFromInput: 1, transposed: true })), 5);
+    expectPlanted(await detect(tinyYoloV8Model({ numClasses: 3, names, planted: boxes, scoreFromInput: 1, dtype: 'float16' }), 'float16'), 2);
+  });
+
+  it('yolov5 and end2end', async () => {
+    // v5 multiplies the input-driven class probability by objectness, so box 1 keeps objectness 1.
+    expectPlanted(await detect(tinyYoloV5Model({ numClasses: 3, names, planted: boxes.map((b, k) => ({ ...b, objectness: k === 1 ? 1 : 0.95 })), scoreFromInput: 1 })), 5);
+    const rows = boxes.map((b) => ({ x1: b.cx - b.w / 2, y1: b.cy - b.h / 2, x2: b.cx + b.w / 2, y2: b.cy + b.h / 2, score: b.score, classId: b.classId }));
+    expectPlanted(await detect(tinyEnd2EndModel({ numClasses: 3, names, planted: rows, scoreFromInput: 1 })), 5);
+  });
+});
+
