@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   LayoutError,
   OptionError,
+  isSightlineError,
   anchorCount,
   describeModel,
   detectOutputLayout,
@@ -268,3 +270,42 @@ describe.skipIf(!haveModels)('readModelDescriptor + detectOutputLayout agree wit
     }
   });
 });
+
+describe('detectOutputLayout properties (fast-check, seeded)', () => {
+  const dim = fc.oneof(fc.integer({ min: 0, max: 30000 }), fc.constantFrom('batch', 'anchors', 'N'), fc.constant(null), fc.constantFrom(1, 4, 5, 6, 84, 85, 8400, 25200));
+  const meta = fc.option(
+    fc.record(
+      {
+        task: fc.constantFrom('detect', 'classify', 'segment', 'pose', 'obb', 'weird'),
+        names: fc.array(fc.string({ maxLength: 5 }), { maxLength: 90 }),
+        imgsz: fc.tuple(fc.integer({ min: 1, max: 2048 }), fc.integer({ min: 1, max: 2048 })),
+        stride: fc.integer({ min: 1, max: 128 }),
+        end2end: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: null },
+  );
+
+  it('returns a layout the declared numeric dims satisfy, or throws a typed error', () => {
+    fc.assert(
+      fc.property(fc.option(fc.array(dim, { maxLength: 5 }), { nil: null }), meta, fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }), (shape, m, numClasses) => {
+        let layout;
+        try {
+          layout = detectOutputLayout(src(shape, m), { numClasses });
+        } catch (e) {
+          if (!isSightlineError(e) || e.code !== 'E_UNKNOWN_LAYOUT') throw e;
+          return;
+        }
+        // Every number in the layout is a positive integer…
+        for (const v of Object.values(layout)) if (typeof v === 'number') expect(Number.isInteger(v) && v > 0).toBe(true);
+        // …and a fully static shape (batch ≥ 1) passes the runtime check of the same layout.
+        if (shape && shape.every((d) => typeof d === 'number') && (shape[0] as number) >= 1) {
+          validateOutputShape(layout, shape as number[]);
+        }
+      }),
+      { seed: 4242, numRuns: 3000 },
+    );
+  });
+});
+
