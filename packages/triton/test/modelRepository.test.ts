@@ -207,4 +207,15 @@ describe.skipIf(!haveModels)('generateModelRepository on real ONNX files', () =>
     expect(again.files.length).toBeGreaterThan(5);
     await expect(writeModelRepository({ onnx: join(out, 'missing.onnx'), outDir: out, name: 'x' })).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
   });
+
+  it('accepts the model as bytes (the CLI passes what it read) and rejects non-ONNX bytes', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sightline-repo-'));
+    dirs.push(out);
+    const bytes = readFileSync(sharedPath('models', 'mobilenetv2-12.onnx'));
+    const r = await writeModelRepository({ model: new Uint8Array(bytes), outDir: out, name: 'mb', backend: 'onnxruntime', ensembleUint8: false });
+    expect(r.models).toEqual(['mb']);
+    expect(statSync(join(out, 'models', 'mb', '1', 'model.onnx')).size).toBe(bytes.length);
+    await expect(writeModelRepository({ onnx: new TextEncoder().encode('not a model'), outDir: join(out, 'x'), name: 'x' })).rejects.toMatchObject({ code: 'E_NOT_ONNX' });
+    await expect(writeModelRepository({ outDir: out, name: 'x' })).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
+  });
 });

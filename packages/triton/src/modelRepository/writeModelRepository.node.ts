@@ -7,8 +7,10 @@ import { generateModelRepository } from './generateModelRepository.js';
 import type { ModelRepositoryOptions } from './repositoryOptions.js';
 
 export interface WriteModelRepositoryOptions extends ModelRepositoryOptions {
-  /** The ONNX model to deploy. */
-  onnx: string;
+  /** The ONNX model to deploy: a file path or its bytes. */
+  onnx?: string | Uint8Array;
+  /** Alias of `onnx` (the CLI's --model). */
+  model?: string | Uint8Array;
   /** Output directory (created); models go under `<outDir>/models/`. */
   outDir: string;
   /** Replace files that already exist. Default false (refuses to overwrite a repository). */
@@ -23,12 +25,17 @@ export interface WrittenModelRepository {
 }
 
 export async function writeModelRepository(opts: WriteModelRepositoryOptions): Promise<WrittenModelRepository> {
-  if (typeof opts.onnx !== 'string' || typeof opts.outDir !== 'string') throw new OptionError('E_INVALID_OPTION', 'writeModelRepository needs { onnx, outDir } paths');
-  const onnx = resolve(opts.onnx);
+  const src = opts.onnx ?? opts.model;
+  if ((typeof src !== 'string' && !(src instanceof Uint8Array)) || typeof opts.outDir !== 'string') {
+    throw new OptionError('E_INVALID_OPTION', 'writeModelRepository needs { onnx: path or bytes, outDir: path }');
+  }
   const out = resolve(opts.outDir);
-  const bytes = await readFile(onnx).catch((e: unknown) => {
-    throw new OptionError('E_INVALID_OPTION', `cannot read ONNX file ${onnx}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  });
+  const bytes =
+    typeof src === 'string'
+      ? await readFile(resolve(src)).catch((e: unknown) => {
+          throw new OptionError('E_INVALID_OPTION', `cannot read ONNX file ${src}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        })
+      : src;
   const desc = readModelDescriptor(bytes, { maxBytes: 2 ** 31 - 1 });
   const repo = generateModelRepository(desc, opts);
   const flag = opts.overwrite ? 'w' : 'wx';
@@ -50,8 +57,9 @@ export async function writeModelRepository(opts: WriteModelRepositoryOptions): P
   }
   for (const rel of repo.onnxCopies) {
     await place(rel, async (abs) => {
-      // COPYFILE_EXCL keeps the no-overwrite promise for the model files too.
-      await copyFile(onnx, abs, opts.overwrite ? 0 : 1);
+      // COPYFILE_EXCL / 'wx' keep the no-overwrite promise for the model files too.
+      if (typeof src === 'string') await copyFile(resolve(src), abs, opts.overwrite ? 0 : 1);
+      else await writeFile(abs, bytes, { flag });
     });
   }
   // TensorRT's version directory must exist before build-engine.sh writes model.plan into it.
