@@ -140,3 +140,27 @@ describe('nms maxCandidates', () => {
     expect(() => nms(c, { maxCandidates: -1 })).toThrow(OptionError);
   });
 });
+
+describe('ScoreSorter', () => {
+  it('equals a stable descending sort (ties by index), drops NaN, -0 ties +0, small and radix paths', async () => {
+    const { ScoreSorter } = await import('../src/nms/scoreSorter.js');
+    const sorter = new ScoreSorter();
+    const score = fc.oneof(
+      fc.constantFrom(NaN, 0, -0, 1, -1, Infinity, -Infinity, 0.5),
+      fc.float({ noNaN: true }),
+      fc.integer({ min: 0, max: 30 }).map((v) => v / 30),
+    );
+    fc.assert(
+      fc.property(fc.array(score, { maxLength: 400 }), fc.option(fc.double({ min: -1, max: 1, noNaN: true }), { nil: undefined }), (vals, minScore) => {
+        const scores = Float32Array.from(vals);
+        const m = sorter.sort(scores, scores.length, { minScore });
+        const want = Array.from(scores, (s, i) => ({ s, i }))
+          .filter(({ s }) => s > (minScore ?? -Infinity))
+          .sort((a, b) => (b.s > a.s ? 1 : b.s < a.s ? -1 : a.i - b.i))
+          .map(({ i }) => i);
+        expect(Array.from(sorter.order.subarray(0, m))).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,14 +1,8 @@
 /**
  * Index sort of candidate scores, descending, ties by ascending index — the order of torchvision's
- * `scores.sort(stable=True, descending=True)`. Each score's float32 bits (made order-preserving) and its
- * index are packed into one exact float64 key, so the sort is the engine's native numeric TypedArray sort
- * instead of a comparator called n·log n times.
+ * `scores.sort(stable=True, descending=True)`. Each float32 score becomes an order-preserving uint32 key and
+ * an LSD radix sort (3 passes of 11 bits, stable) orders the indices: O(n), no comparator calls, no objects.
  */
-
-/** Index bits in a packed key: 32 score bits + 21 index bits = 53, the float64 integer range. */
-const INDEX_BITS = 21;
-const INDEX_SPAN = 2 ** INDEX_BITS;
-export const MAX_PACKED_SORT = INDEX_SPAN;
 
 export interface ScoreFilter {
   /** Keep only scores strictly above this. */
@@ -18,28 +12,39 @@ export interface ScoreFilter {
   classMask?: Uint8Array | null;
 }
 
+const RADIX_BITS = 11;
+const RADIX = 1 << RADIX_BITS;
+const RADIX_MASK = RADIX - 1;
+/** Below this many entries an insertion sort beats clearing the histograms. */
+const SMALL = 48;
+
 export class ScoreSorter {
   /** Candidate indices in score order; valid up to the count `sort` returned. */
   order = new Uint32Array(256);
-  private keys = new Float64Array(256);
+  private spareOrder = new Uint32Array(256);
+  private keys = new Uint32Array(256);
+  private spareKeys = new Uint32Array(256);
+  private readonly counts = new Uint32Array(3 * RADIX);
 
   /**
    * Sort `scores[0..count)` (NaN scores and filtered ones left out). Returns how many indices of `order`
    * are valid.
    */
   sort(scores: Float32Array, count: number, filter: ScoreFilter = {}): number {
-    if (this.order.length < count) {
-      let cap = this.order.length;
+    if (this.keys.length < count) {
+      let cap = this.keys.length;
       while (cap < count) cap *= 2;
       this.order = new Uint32Array(cap);
-      this.keys = new Float64Array(cap);
+      this.spareOrder = new Uint32Array(cap);
+      this.keys = new Uint32Array(cap);
+      this.spareKeys = new Uint32Array(cap);
     }
     const minScore = filter.minScore ?? -Infinity;
     const mask = filter.classMask ?? null;
     const classIds = filter.classIds;
-    if (count > INDEX_SPAN) return this.sortLarge(scores, count, minScore, mask, classIds);
     const bits = new Uint32Array(scores.buffer, scores.byteOffset, count);
-    const keys = this.keys;
+    let keys = this.keys;
+    let order = this.order;
     let m = 0;
     for (let i = 0; i < count; i++) {
       const s = scores[i];
@@ -48,35 +53,73 @@ export class ScoreSorter {
         const c = classIds[i];
         if (c < 0 || c >= mask.length || mask[c] === 0) continue;
       }
-      let b = bits[i];
-      // Order-preserving map of float bits to unsigned ints; -0 and +0 must tie, as they compare equal.
-      b = s === 0 ? 0x80000000 : b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
-      keys[m++] = (0xffffffff - b) * INDEX_SPAN + i;
+      const b = bits[i];
+      // Order-preserving float → uint map, then inverted so ascending keys mean descending scores.
+      // -0 and +0 compare equal as scores, so they must get the same key.
+      const u = s === 0 ? 0x80000000 : b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+      keys[m] = 0xffffffff - u;
+      order[m] = i;
+      m++;
     }
-    const sorted = this.keys.subarray(0, m).sort();
-    const order = this.order;
-    for (let r = 0; r < m; r++) order[r] = sorted[r] % INDEX_SPAN;
+    if (m <= SMALL) {
+      insertionSort(keys, order, m);
+      return m;
+    }
+    const counts = this.counts;
+    counts.fill(0);
+    for (let i = 0; i < m; i++) {
+      const k = keys[i];
+      counts[k & RADIX_MASK]++;
+      counts[RADIX + ((k >>> RADIX_BITS) & RADIX_MASK)]++;
+      counts[2 * RADIX + (k >>> (2 * RADIX_BITS))]++;
+    }
+    let outKeys = this.spareKeys;
+    let outOrder = this.spareOrder;
+    for (let pass = 0; pass < 3; pass++) {
+      const base = pass * RADIX;
+      const shift = pass * RADIX_BITS;
+      // A digit shared by every key leaves the order unchanged: skip the pass.
+      if (counts[base + ((keys[0] >>> shift) & RADIX_MASK)] === m) continue;
+      let sum = 0;
+      for (let d = 0; d < RADIX; d++) {
+        const c = counts[base + d];
+        counts[base + d] = sum;
+        sum += c;
+      }
+      for (let i = 0; i < m; i++) {
+        const k = keys[i];
+        const pos = counts[base + ((k >>> shift) & RADIX_MASK)]++;
+        outKeys[pos] = k;
+        outOrder[pos] = order[i];
+      }
+      const tk = keys;
+      keys = outKeys;
+      outKeys = tk;
+      const to = order;
+      order = outOrder;
+      outOrder = to;
+    }
+    // Keep whichever buffers hold the result as the public ones.
+    this.keys = keys;
+    this.order = order;
+    this.spareKeys = outKeys;
+    this.spareOrder = outOrder;
     return m;
   }
+}
 
-  private sortLarge(
-    scores: Float32Array,
-    count: number,
-    minScore: number,
-    mask: Uint8Array | null,
-    classIds: Int32Array | undefined,
-  ): number {
-    const order = this.order;
-    let m = 0;
-    for (let i = 0; i < count; i++) {
-      if (!(scores[i] > minScore)) continue;
-      if (mask !== null && classIds !== undefined) {
-        const c = classIds[i];
-        if (c < 0 || c >= mask.length || mask[c] === 0) continue;
-      }
-      order[m++] = i;
+function insertionSort(keys: Uint32Array, order: Uint32Array, m: number): void {
+  for (let i = 1; i < m; i++) {
+    const k = keys[i];
+    const o = order[i];
+    let j = i - 1;
+    // Strict compare keeps equal keys in index order (stable).
+    while (j >= 0 && keys[j] > k) {
+      keys[j + 1] = keys[j];
+      order[j + 1] = order[j];
+      j--;
     }
-    order.subarray(0, m).sort((a, b) => scores[b] - scores[a] || a - b);
-    return m;
+    keys[j + 1] = k;
+    order[j + 1] = o;
   }
 }
