@@ -159,6 +159,7 @@ describe('readModelDescriptor rejects what is not a model', () => {
     expect(msg([0x50, 0x4b, 0x03, 0x04, 0x14, 0])).toMatch(/zip/);
     expect(msg([0x14, 0, 0, 0, 0x4f, 0x52, 0x54, 0x4d, 0, 0])).toMatch(/\.ort/);
     expect(msg([0x80, 0x02, 0x63, 0x00])).toMatch(/pickle/);
+    expect(msg([0x1c, 0, 0, 0, 0x54, 0x46, 0x4c, 0x33, 0, 0])).toMatch(/TensorFlow Lite/);
   });
 
   it('a real JPEG file → E_NOT_ONNX', () => {

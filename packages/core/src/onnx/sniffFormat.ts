@@ -12,6 +12,8 @@ export function sniffFormat(bytes: Uint8Array): string | null {
   if (at(0, 0x50, 0x4b, 0x03, 0x04)) return 'a zip archive (unzip it first)';
   if (at(0, 0x1f, 0x8b)) return 'gzip data (decompress it first)';
   if (at(4, 0x4f, 0x52, 0x54, 0x4d)) return 'an ONNX Runtime .ort model (flatbuffer), not .onnx';
+  if (at(4, 0x54, 0x46, 0x4c, 0x33)) return 'a TensorFlow Lite model (.tflite), not ONNX';
+  if (at(0, 0x89, 0x48, 0x44, 0x46)) return 'an HDF5 file (a Keras .h5 model?)';
   if (at(0, 0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return 'a NumPy .npy file';
   if (at(0, 0x80) && n > 1 && bytes[1] >= 2 && bytes[1] <= 5) return 'a Python pickle (a .pt/.pth checkpoint?)';
   // Text: skip a BOM and leading whitespace, then look at the first character.
