@@ -32,7 +32,7 @@ export interface ModelDescriptor {
   /** Graph inputs that are not initializers (what a caller must feed). */
   inputs: TensorInfo[];
   outputs: TensorInfo[];
-  /** metadata_props; a repeated key keeps its last value. */
+  /** metadata_props; a repeated key keeps its last value. A null-prototype object (keys come from the file). */
   metadata: Record<string, string>;
   /** Parsed Ultralytics/YOLOv5 export metadata, or null when the model carries none. */
   ultralytics: UltralyticsMetadata | null;
