@@ -87,6 +87,11 @@ describe('DetectionDecoder', () => {
     expect(dec.finish(c, null, { conf: 0.1 }).map((d) => d.label)).toEqual(['a', 'd', 'b']);
     expect(dec.finish(c, null, { classes: [3] }).map((d) => d.label)).toEqual(['d']);
     expect(c.count).toBe(4); // the caller's buffer is left as it was
+    // Candidates no decoder would produce are dropped rather than returned or used for suppression.
+    c.push(0, 0, 10, 10, 0.99, -1);
+    c.push(NaN, 0, 10, 10, 0.98, 0);
+    c.push(0, 0, Infinity, 10, 0.97, 0);
+    expect(dec.finish(c, null).map((d) => d.score)).toEqual([0.9, 0.5].map(Math.fround));
   });
 
   it('validates options and layouts with typed errors', () => {

@@ -109,7 +109,8 @@ export class DetectionDecoder {
 
   /**
    * NMS + mapping for candidates produced elsewhere (e.g. a GPU decode). Applies conf, classes and
-   * maxCandidates again, so the producer may be looser than the options. `candidates` is only read.
+   * maxCandidates again, so the producer may be looser than the options, and drops candidates with a negative
+   * class id or a non-finite box. `candidates` is only read.
    */
   finish(candidates: CandidateBuffer, geometry: LetterboxGeometry | null, opts: DetectOptions = {}): Detection[] {
     return this.collect(candidates, geometry, resolveDetectOptions(opts), true, true);
@@ -129,6 +130,7 @@ export class DetectionDecoder {
       agnostic: o.agnostic,
       suppress,
       minScore: filter ? o.conf : undefined,
+      validate: filter,
       classMask: filter ? this.maskFor(o.classes) : null,
     });
     const n = kept.length;

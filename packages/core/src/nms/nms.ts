@@ -33,6 +33,8 @@ export interface NmsOptions {
   classMask?: Uint8Array | null;
   /** Only the this many top-scoring candidates take part (Ultralytics' max_nms). Default: all. */
   maxCandidates?: number;
+  /** Drop candidates with a negative class id or a non-finite box (for candidates not made by the decoders). */
+  validate?: boolean;
   /** false: skip suppression, only order and cap (end-to-end models already ran NMS). Default true. */
   suppress?: boolean;
 }
@@ -70,6 +72,7 @@ export class NonMaxSuppression {
       minScore: opts.minScore,
       classIds: candidates.classIds,
       classMask: opts.classMask ?? null,
+      validate: opts.validate ? { boxes: candidates.boxes, classIds: candidates.classIds } : null,
     });
     // Capping the score order is the same as keeping the top candidates before NMS.
     const m = Math.min(sorted, maxCandidates);

@@ -10,6 +10,8 @@ export interface ScoreFilter {
   /** With `classMask`: keep only candidates whose class has mask[class] === 1. */
   classIds?: Int32Array;
   classMask?: Uint8Array | null;
+  /** For candidates from outside the decoders: also drop negative class ids and non-finite boxes. */
+  validate?: { boxes: Float32Array; classIds: Int32Array } | null;
 }
 
 const RADIX_BITS = 11;
@@ -42,6 +44,7 @@ export class ScoreSorter {
     const minScore = filter.minScore ?? -Infinity;
     const mask = filter.classMask ?? null;
     const classIds = filter.classIds;
+    const validate = filter.validate ?? null;
     const bits = new Uint32Array(scores.buffer, scores.byteOffset, count);
     let keys = this.keys;
     let order = this.order;
@@ -53,6 +56,7 @@ export class ScoreSorter {
         const c = classIds[i];
         if (c < 0 || c >= mask.length || mask[c] === 0) continue;
       }
+      if (validate !== null && !isValidCandidate(validate.boxes, validate.classIds, i)) continue;
       const b = bits[i];
       // Order-preserving float → uint map, then inverted so ascending keys mean descending scores.
       // -0 and +0 compare equal as scores, so they must get the same key.
@@ -106,6 +110,16 @@ export class ScoreSorter {
     this.spareOrder = outOrder;
     return m;
   }
+}
+
+function isValidCandidate(boxes: Float32Array, classIds: Int32Array, i: number): boolean {
+  const o = i * 4;
+  const x1 = boxes[o];
+  const y1 = boxes[o + 1];
+  const x2 = boxes[o + 2];
+  const y2 = boxes[o + 3];
+  // x - x is 0 for finite x and NaN for ±Infinity/NaN.
+  return classIds[i] >= 0 && x1 - x1 + (y1 - y1) + (x2 - x2) + (y2 - y2) === 0;
 }
 
 function insertionSort(keys: Uint32Array, order: Uint32Array, m: number): void {
