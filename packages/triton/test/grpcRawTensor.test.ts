@@ -8,6 +8,7 @@ import { decodeRawOutput, encodeRawInput } from '../src/grpc/rawTensor.js';
 import { fromGrpcError } from '../src/grpc/grpcErrors.js';
 import { summarizeConfig } from '../src/grpc/tritonGrpcClient.js';
 import { inferenceMethods } from '../src/grpc/inferenceService.js';
+import { serializeInferRequest } from '../src/grpc/serializeInferRequest.js';
 
 const codeOf = (f: () => unknown): string => {
   try {
@@ -94,6 +95,21 @@ describe('fromGrpcError', () => {
     expect(fromGrpcError(err(GrpcStatus.UNAVAILABLE, 'model is not ready'), 'm', 'u', false).code).toBe('E_REMOTE_UNAVAILABLE');
     expect(fromGrpcError(err(GrpcStatus.RESOURCE_EXHAUSTED, 'Received message larger than max (9 vs. 4)'), 'm', 'u', false).code).toBe('E_REMOTE_TOO_LARGE');
     expect(fromGrpcError(err(GrpcStatus.INTERNAL, 'Response message parsing error: index out of range'), 'm', 'u', false).code).toBe('E_REMOTE_PROTOCOL');
+  });
+});
+
+describe('serializeInferRequest', () => {
+  it('decodes exactly like protobuf.js encoding, for large and empty raw contents', () => {
+    const m = inferenceMethods().ModelInfer;
+    const req = {
+      model_name: 'm', model_version: '2', id: 'r', parameters: { priority: { int64_param: 1 } },
+      inputs: [{ name: 'a', datatype: 'FP32', shape: [70000], parameters: {} }, { name: 'b', datatype: 'BYTES', shape: [0], parameters: {} }],
+      outputs: [{ name: 'o', parameters: { classification: { int64_param: 3 } } }],
+      raw_input_contents: [new Uint8Array(280000).map((_, i) => i % 251), new Uint8Array(0)],
+    };
+    const ours = serializeInferRequest(m, req);
+    expect(ours.length).toBe(m.requestSerialize(req).length);
+    expect(JSON.stringify(m.requestDeserialize(ours))).toBe(JSON.stringify(m.requestDeserialize(m.requestSerialize(req))));
   });
 });
 

@@ -19,7 +19,8 @@ import type {
   TensorData,
 } from '../types.js';
 import { fromGrpcError } from './grpcErrors.js';
-import { inferenceMethods, type InferenceMethods, type InferenceRpc, type RpcName, type WireInferResponse, type WireModelConfig, type WireParameters, type WireTensorContents } from './inferenceService.js';
+import { inferenceMethods, type InferenceMethods, type InferenceRpc, type RpcName, type WireInferRequest, type WireInferResponse, type WireModelConfig, type WireParameters, type WireTensorContents } from './inferenceService.js';
+import { serializeInferRequest } from './serializeInferRequest.js';
 import { decodeRawOutput, encodeRawInput, isKServeDataType, outputElementCount } from './rawTensor.js';
 
 export interface TritonGrpcClientOptions {
@@ -152,7 +153,7 @@ export class TritonGrpcClient implements InferenceClient {
     let bytesSent = 0;
     let bytesReceived = 0;
     const serialize = (v: InferenceRpc[K][0]): Buffer => {
-      const b = def.requestSerialize(v);
+      const b = name === 'ModelInfer' ? serializeInferRequest(this.methods.ModelInfer, v as WireInferRequest) : def.requestSerialize(v);
       bytesSent = b.length;
       return b;
     };
