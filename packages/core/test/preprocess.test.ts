@@ -226,6 +226,25 @@ describe('ClassifyPreprocessor', () => {
     expect(fnv1a(r.data)).toBe(hash);
   });
 
+  // Tall images: Pillow 13 resizes vertically first when the height loses > 2× the pixels the width loses;
+  // Pillow ≤ 12 (passOrder 'horizontal-first', hashes from two single-axis Pillow resizes) never does.
+  test.each([
+    [229, 1700, 160, 200, 0x2c71d0cd, 0xea76b289],
+    [300, 900, 224, 256, 0x37280ef6, 0x41562c0d],
+    [300, 2000, 224, 256, 0x539a59d2, 0x6f7f7557],
+    [300, 600, 224, 256, 0x2fd81904, 0x2fd81904],
+  ])('%i×%i (size %i, shorter %i): Pillow 13 and Pillow 12 pass orders', (w, h, size, resizeShorter, pillow13, pillow12) => {
+    const img = pattern(w, h);
+    expect(fnv1a(p.run(img, { size, resizeShorter, dtype: 'uint8', layout: 'nhwc' }).data)).toBe(pillow13);
+    expect(fnv1a(p.run(img, { size, resizeShorter, dtype: 'uint8', layout: 'nhwc', passOrder: 'horizontal-first' }).data)).toBe(pillow12);
+    // nchw through the vertical-first path is the same data transposed.
+    const hwc = Uint8Array.from(p.run(img, { size, resizeShorter, dtype: 'uint8', layout: 'nhwc' }).data);
+    const chw = p.run(img, { size, resizeShorter, dtype: 'uint8' }).data;
+    let bad = 0;
+    for (let i = 0; i < size * size; i++) for (let c = 0; c < 3; c++) if (hwc[i * 3 + c] !== chw[c * size * size + i]) bad++;
+    expect(bad).toBe(0);
+  });
+
   test('imagenet normalization in float32 order, yolo-cls = /255 at `size`', () => {
     const img = pattern(640, 480);
     const u8 = Uint8Array.from(p.run(img, { dtype: 'uint8' }).data);
@@ -251,7 +270,7 @@ describe('ClassifyPreprocessor', () => {
 
   test('bad options are OptionErrors', () => {
     const img = pattern(8, 8);
-    for (const o of [{ size: 0 }, { resizeShorter: 100 }, { variant: 'tf' }, { longSide: 'ceil' }, { std: [1, 0, 1] }, { mean: [0, 0] }, { dtype: 'x' }]) {
+    for (const o of [{ size: 0 }, { resizeShorter: 100 }, { variant: 'tf' }, { longSide: 'ceil' }, { passOrder: 'v' }, { std: [1, 0, 1] }, { mean: [0, 0] }, { dtype: 'x' }]) {
       expect(() => p.run(img, o as never), JSON.stringify(o)).toThrow(OptionError);
     }
   });

@@ -6,7 +6,7 @@
 import { OptionError } from '../errors.js';
 import { validatePixelBuffer, type PixelBuffer } from './pixelBuffer.js';
 import { computeCenterCrop, type CropGeometry, type LongSideRounding } from './cropGeometry.js';
-import { pilAxis, pilHorizontal, type PilAxis } from './pilBilinear.js';
+import { pilAxis, pilHorizontal, pilVertical, pillowVerticalFirst, type PilAxis } from './pilBilinear.js';
 import {
   allocate,
   buildLut,
@@ -29,6 +29,12 @@ export interface ClassifyPreprocessOptions {
   resizeShorter?: number;
   /** How the longer side's size is rounded after scaling (default 'round', as the reference pipeline). */
   longSide?: LongSideRounding;
+  /**
+   * Pass order of the resize: 'pillow13' (default) follows Pillow ≥ 13, which resizes vertically first when the
+   * height shrinks more than twice as much as the width; 'horizontal-first' is Pillow ≤ 12. Only very tall
+   * images are affected (±1 level on some pixels).
+   */
+  passOrder?: 'pillow13' | 'horizontal-first';
   /** Per-channel mean/std applied after /255; default ImageNet for 'imagenet', 0/1 for 'yolo-cls'. */
   mean?: readonly [number, number, number];
   std?: readonly [number, number, number];
@@ -49,9 +55,13 @@ interface Plan {
   key: string;
   ax: PilAxis;
   ay: PilAxis;
-  /** Source rows the vertical pass reads: [yFirst, yFirst + rows). */
+  verticalFirst: boolean;
+  /** Source rows the crop needs: [yFirst, yFirst + rows). */
   yFirst: number;
   rows: number;
+  /** Source columns the crop needs: [xFirst, xFirst + cols). */
+  xFirst: number;
+  cols: number;
 }
 
 export class ClassifyPreprocessor {
@@ -92,30 +102,74 @@ export class ClassifyPreprocessor {
       this.lutKey = lutKey;
     }
 
-    const plan = this.planFor(geometry);
-    const need = plan.rows * size * 3;
+    const order = opts.passOrder ?? 'pillow13';
+    if (order !== 'pillow13' && order !== 'horizontal-first') {
+      throw new OptionError('E_INVALID_OPTION', `passOrder must be 'pillow13' or 'horizontal-first', got ${String(order)}`);
+    }
+    const plan = this.planFor(geometry, order);
+    const need = (plan.verticalFirst ? size * plan.cols : plan.rows * size) * 3;
     if (this.tmp.length < need) this.tmp = new Uint8Array(need);
     const tmp = this.tmp;
-    pilHorizontal(pixels.data, stride, pixels.channels, plan.yFirst, plan.rows, plan.ax, tmp);
-    this.vertical(tmp, plan, size, data, offset, layout);
+    if (plan.verticalFirst) {
+      pilVertical(pixels.data, stride, pixels.channels, plan.xFirst, plan.cols, plan.ay, tmp);
+      this.horizontal(tmp, plan, size, data, offset, layout);
+    } else {
+      pilHorizontal(pixels.data, stride, pixels.channels, plan.yFirst, plan.rows, plan.ax, tmp);
+      this.vertical(tmp, plan, size, data, offset, layout);
+    }
 
     const dims: [number, number, number, number] = layout === 'nchw' ? [1, 3, size, size] : [1, size, size, 3];
     return { data, dims, offset, geometry };
   }
 
-  private planFor(g: CropGeometry): Plan {
-    const key = `${g.srcWidth}x${g.srcHeight}>${g.resizedWidth}x${g.resizedHeight}@${g.cropX},${g.cropY}+${g.dstWidth}`;
+  private planFor(g: CropGeometry, order: 'pillow13' | 'horizontal-first'): Plan {
+    const key = `${g.srcWidth}x${g.srcHeight}>${g.resizedWidth}x${g.resizedHeight}@${g.cropX},${g.cropY}+${g.dstWidth}/${order}`;
     if (this.plan?.key === key) return this.plan;
     const ax = pilAxis(g.srcWidth, g.resizedWidth, g.cropX, g.dstWidth);
     const ay = pilAxis(g.srcHeight, g.resizedHeight, g.cropY, g.dstHeight);
-    let lo = Infinity;
-    let hi = 0;
-    for (let j = 0; j < ay.first.length; j++) {
-      lo = Math.min(lo, ay.first[j]);
-      hi = Math.max(hi, ay.first[j] + ay.count[j]);
-    }
-    this.plan = { key, ax, ay, yFirst: lo, rows: hi - lo };
+    const [yFirst, yEnd] = span(ay);
+    const [xFirst, xEnd] = span(ax);
+    const verticalFirst = order === 'pillow13' && pillowVerticalFirst(g.srcWidth, g.srcHeight, g.resizedWidth, g.resizedHeight);
+    this.plan = { key, ax, ay, verticalFirst, yFirst, rows: yEnd - yFirst, xFirst, cols: xEnd - xFirst };
     return this.plan;
+  }
+
+  /** Horizontal pass over the 8-bit vertical result (rows × plan.cols × 3), into the tensor through the LUT. */
+  private horizontal(tmp: Uint8Array, plan: Plan, n: number, out: PreprocessData, offset: number, layout: PreprocessLayout): void {
+    const { first, count, weights, ksize } = plan.ax;
+    const lut = this.lut;
+    const rowLen = plan.cols * 3;
+    const plane = n * n;
+    for (let j = 0; j < n; j++) {
+      const row = j * rowLen;
+      for (let x = 0; x < n; x++) {
+        const cnt = count[x];
+        const wk = x * ksize;
+        let r = HALF;
+        let g = HALF;
+        let b = HALF;
+        for (let k = 0, p = row + (first[x] - plan.xFirst) * 3; k < cnt; k++, p += 3) {
+          const w = weights[wk + k];
+          r += tmp[p] * w;
+          g += tmp[p + 1] * w;
+          b += tmp[p + 2] * w;
+        }
+        const vr = clip8(r);
+        const vg = clip8(g);
+        const vb = clip8(b);
+        if (layout === 'nchw') {
+          const o = offset + j * n + x;
+          out[o] = lut[vr];
+          out[o + plane] = lut[256 + vg];
+          out[o + 2 * plane] = lut[512 + vb];
+        } else {
+          const o = offset + (j * n + x) * 3;
+          out[o] = lut[vr];
+          out[o + 1] = lut[256 + vg];
+          out[o + 2] = lut[512 + vb];
+        }
+      }
+    }
   }
 
   /** Vertical pass over the 8-bit horizontal result, straight into the tensor through the normalization LUT. */
@@ -155,6 +209,17 @@ export class ClassifyPreprocessor {
       }
     }
   }
+}
+
+/** [first, end) of the source indices an axis' taps read. */
+function span(a: PilAxis): [number, number] {
+  let lo = Infinity;
+  let hi = 0;
+  for (let i = 0; i < a.first.length; i++) {
+    lo = Math.min(lo, a.first[i]);
+    hi = Math.max(hi, a.first[i] + a.count[i]);
+  }
+  return [lo, hi];
 }
 
 function clip8(v: number): number {
