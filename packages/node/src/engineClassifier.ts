@@ -18,7 +18,7 @@ function checkTopK(k: unknown): number {
   return k as number;
 }
 
-export async function createClassifier(options: NodeClassifierOptions): Promise<NodeClassifier> {
+export async function createEngineClassifier(options: NodeClassifierOptions): Promise<NodeClassifier> {
   const defaultTopK = checkTopK(options.topK ?? 5);
   const { plan, engine, info } = await createRuntime('classify', options);
   if (plan.width !== plan.height) throw new OptionError('E_INVALID_OPTION', `classifier input must be square, got ${plan.width}×${plan.height}`);

@@ -17,7 +17,7 @@ export interface NodeDetector {
   dispose(): Promise<void>;
 }
 
-export async function createDetector(options: NodeDetectorOptions): Promise<NodeDetector> {
+export async function createEngineDetector(options: NodeDetectorOptions): Promise<NodeDetector> {
   // Validate the defaults now, so a bad option fails at creation rather than at the first frame.
   const defaults = resolveDetectOptions({ conf: options.conf, iou: options.iou, maxDet: options.maxDet });
   const { plan, engine, info } = await createRuntime('detect', options);

@@ -3,6 +3,11 @@
 export * from './types.js';
 export * from './createDetector.js';
 export * from './createClassifier.js';
+export { createEngineDetector } from './engineDetector.js';
+export { createEngineClassifier } from './engineClassifier.js';
+export * from './hybrid/hybridTask.js';
+export * from './hybrid/createHybridDetector.js';
+export * from './hybrid/createHybridClassifier.js';
 export * from './image/decodeImage.js';
 export * from './image/toPixels.js';
 export type { InferenceEngine, EngineTensor, EngineRun, NodeBackendName, LocalBackendName } from './engines/inferenceEngine.js';

@@ -1,2 +1,3 @@
 export * from './tritonServer.js';
 export * from './modelRepository.js';
+export * from './faultProxy.js';
