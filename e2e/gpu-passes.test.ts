@@ -42,6 +42,13 @@ describe.skipIf(!haveShared)('GPU passes (WebGPU in Chromium)', () => {
     }
   });
 
+  it('letterbox of a VideoFrame (importExternalTexture, or a staged copy where the adapter cannot import it) equals the CPU letterbox', async () => {
+    const d = (await f.page.evaluate((u) => window.gpuFixture.letterboxVideoFrame(u), '/shared/images/bus.jpg')) as Diff & { format: string };
+    console.log('[gpu] VideoFrame letterbox vs CPU:', d);
+    expect(d.n).toBe(3 * 640 * 640);
+    expect(d).toMatchObject({ maxDiff: 0, mismatches: 0 });
+  });
+
   it('letterbox of bus.jpg is close to the OpenCV reference tensor (JPEG decoders differ slightly)', async () => {
     const d = (await f.page.evaluate(
       ([i, r]) => window.gpuFixture.letterboxVsReference(i, r),

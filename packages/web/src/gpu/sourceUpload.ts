@@ -71,6 +71,9 @@ export class SourceUploader {
   private texture: GPUTexture | null = null;
   private view: GPUTextureView | null = null;
   private rgba = new Uint8Array(0);
+  private externalOk = true;
+  private canvas: OffscreenCanvas | null = null;
+  private ctx: OffscreenCanvasRenderingContext2D | null = null;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -86,8 +89,13 @@ export class SourceUploader {
       }
       return { width, height, resource: source.createView(), external: false };
     }
-    if (isA<VideoFrame>(source, 'VideoFrame')) {
-      return { width, height, resource: this.device.importExternalTexture({ source }), external: true };
+    if (isA<VideoFrame>(source, 'VideoFrame') && this.externalOk) {
+      try {
+        return { width, height, resource: this.device.importExternalTexture({ source }), external: true };
+      } catch {
+        // Some frames/adapters (CPU-backed frames, SwiftShader) cannot be imported: copy them instead, from now on.
+        this.externalOk = false;
+      }
     }
     const tex = this.ensureTexture(width, height);
     if (isA<ImageData>(source, 'ImageData')) {
@@ -95,10 +103,30 @@ export class SourceUploader {
     } else if (isPixelBuffer(source)) {
       this.writePixels(tex, source);
     } else {
-      // ImageBitmap, canvases, <img>, <video>: the browser copies GPU-side when it can.
-      this.device.queue.copyExternalImageToTexture({ source: source as GPUCopyExternalImageSource }, { texture: tex }, { width, height });
+      // ImageBitmap, canvases, <img>, <video>, VideoFrame: the browser copies GPU-side when it can.
+      this.copyExternal(source as GPUCopyExternalImageSource, tex, width, height);
     }
     return { width, height, resource: this.view!, external: false };
+  }
+
+  private copyExternal(source: GPUCopyExternalImageSource, tex: GPUTexture, width: number, height: number): void {
+    try {
+      this.device.queue.copyExternalImageToTexture({ source }, { texture: tex }, { width, height });
+      return;
+    } catch (e) {
+      if (!isA<VideoFrame>(source, 'VideoFrame') || typeof OffscreenCanvas !== 'function') {
+        throw new ImageInputError('E_UNSUPPORTED_SOURCE', `could not copy the frame to the GPU: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    // CPU-backed VideoFrames on some adapters (SwiftShader) can be neither imported nor copied directly:
+    // draw them into a reused 2D canvas (synchronous) and copy that.
+    if (!this.canvas || this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas = new OffscreenCanvas(width, height);
+      this.ctx = this.canvas.getContext('2d');
+    }
+    if (!this.ctx) throw new ImageInputError('E_UNSUPPORTED_SOURCE', 'no 2D context to stage a VideoFrame');
+    this.ctx.drawImage(source as VideoFrame, 0, 0);
+    this.device.queue.copyExternalImageToTexture({ source: this.canvas }, { texture: tex }, { width, height });
   }
 
   private writePixels(tex: GPUTexture, p: GpuPixelBuffer): void {
@@ -154,5 +182,7 @@ export class SourceUploader {
     this.texture = null;
     this.view = null;
     this.rgba = new Uint8Array(0);
+    this.canvas = null;
+    this.ctx = null;
   }
 }
