@@ -35,22 +35,30 @@ const WARMUP = 10;
 const ROUNDS = Number(process.env.TRITON_BENCH_ROUNDS ?? 2);
 const CONCURRENCY = [1, 4, 16];
 
-const IO_MODEL_PY = `import numpy as np
+const IO_MODEL_PY = `import json
+import numpy as np
 import triton_python_backend_utils as pb_utils
+
+_NP = {"TYPE_FP32": np.float32, "TYPE_FP16": np.float16, "TYPE_UINT8": np.uint8}
+
 
 class TritonPythonModel:
     def initialize(self, args):
+        cfg = json.loads(args["model_config"])
+        self.in_name = cfg["input"][0]["name"]
+        o = cfg["output"][0]
+        self.out_name, self.dims, self.dtype = o["name"], [int(d) for d in o["dims"]], _NP[o["data_type"]]
         self.cache = {}
 
     def execute(self, requests):
         out = []
         for r in requests:
-            b = pb_utils.get_input_tensor_by_name(r, "images").as_numpy().shape[0]
+            b = pb_utils.get_input_tensor_by_name(r, self.in_name).as_numpy().shape[0]
             if b not in self.cache:
-                y = np.zeros((b, 84, 8400), dtype=np.float32)
-                y[:, :, ::97] = 0.5
+                y = np.zeros([b] + self.dims, dtype=self.dtype)
+                y.reshape(-1)[::97] = 0.5
                 self.cache[b] = y
-            out.append(pb_utils.InferenceResponse([pb_utils.Tensor("output0", self.cache[b])]))
+            out.append(pb_utils.InferenceResponse([pb_utils.Tensor(self.out_name, self.cache[b])]))
         return out
 `;
 
@@ -62,7 +70,7 @@ function pseudo(n, seed = 1) {
 }
 
 /** N async workers share `total` requests; per-request latencies and wall time. */
-async function runOurs(client, model, input, total, conc) {
+async function runOurs(client, model, input, outLen, total, conc) {
   const req = { inputs: [input], outputs: [{ name: 'output0' }] };
   for (let i = 0; i < WARMUP; i++) await client.infer(model, req);
   const lat = [];
@@ -73,7 +81,7 @@ async function runOurs(client, model, input, total, conc) {
       next++;
       const t = performance.now();
       const r = await client.infer(model, req);
-      if (r.outputs[0].data.length !== 84 * 8400) throw new Error('bad output');
+      if (r.outputs[0].data.length !== outLen) throw new Error('bad output');
       lat.push(performance.now() - t);
     }
   }));
@@ -90,16 +98,24 @@ function runPython(spec) {
 
 const work = mkdtempSync(join(tmpdir(), 'sightline-bench-triton-'));
 const ioRepo = join(work, 'io');
-mkdirSync(join(ioRepo, 'io_yolo', '1'), { recursive: true });
-writeFileSync(join(ioRepo, 'io_yolo', 'config.pbtxt'), `name: "io_yolo"
+// Client-bound models: YOLOv8n's raw I/O, and the production wire format (UINT8 letterboxed in, server-side
+// NMS rows out).
+const IO_MODELS = [
+  { name: 'io_yolo', label: 'FP32 640² in / FP32 [84,8400] out', input: { name: 'images', datatype: 'FP32', shape: [1, 3, 640, 640] }, inType: 'TYPE_FP32', inDims: '[ 3, 640, 640 ]', outType: 'TYPE_FP32', outDims: '[ 84, 8400 ]', outLen: 84 * 8400 },
+  { name: 'io_e2e', label: 'UINT8 640² in / FP32 [300,6] out', input: { name: 'images', datatype: 'UINT8', shape: [1, 640, 640, 3] }, inType: 'TYPE_UINT8', inDims: '[ 640, 640, 3 ]', outType: 'TYPE_FP32', outDims: '[ 300, 6 ]', outLen: 300 * 6 },
+];
+for (const m of IO_MODELS) {
+  mkdirSync(join(ioRepo, m.name, '1'), { recursive: true });
+  writeFileSync(join(ioRepo, m.name, 'config.pbtxt'), `name: "${m.name}"
 backend: "python"
 max_batch_size: 16
-input [ { name: "images" data_type: TYPE_FP32 dims: [ 3, 640, 640 ] } ]
-output [ { name: "output0" data_type: TYPE_FP32 dims: [ 84, 8400 ] } ]
+input [ { name: "images" data_type: ${m.inType} dims: ${m.inDims} } ]
+output [ { name: "output0" data_type: ${m.outType} dims: ${m.outDims} } ]
 dynamic_batching { }
 instance_group [ { count: 1 kind: KIND_CPU } ]
 `);
-writeFileSync(join(ioRepo, 'io_yolo', '1', 'model.py'), IO_MODEL_PY);
+  writeFileSync(join(ioRepo, m.name, '1', 'model.py'), IO_MODEL_PY);
+}
 // Real YOLOv8n through the repository our CLI generates (python stand-in: the only backend in this binary).
 const common = { backend: 'python', device: 'cpu', maxBatchSize: 4, preferredBatchSizes: [4] };
 await writeModelRepository({ onnx: join(shared, 'models', 'yolov8n_dynamic_batch.onnx'), outDir: join(work, 'y32'), name: 'yolov8n', end2end: true, iou: 0.7, ...common });
@@ -111,32 +127,34 @@ try {
   const http = new TritonHttpClient({ url: server.httpUrl });
   const grpc = new TritonGrpcClient({ url: server.grpcUrl });
   const shape = [1, 3, 640, 640];
-  const input = { name: 'images', datatype: 'FP32', shape, data: pseudo(3 * 640 * 640) };
-  for (const [protocol, client, url] of [['http', http, server.httpUrl.replace('http://', '')], ['grpc', grpc, server.grpcUrl]]) {
-    for (const conc of CONCURRENCY) {
-      // Alternate ours / tritonclient for ROUNDS rounds and keep each side's best round: the machine's load
-      // drifts between runs, and both sides get the same treatment.
-      let ours, base;
-      for (let r = 0; r < ROUNDS; r++) {
-        const o = await runOurs(client, 'io_yolo', input, REQUESTS, conc);
-        const b = runPython({ url, protocol, model: 'io_yolo', input: 'images', output: 'output0', datatype: 'FP32', shape, concurrency: conc, requests: REQUESTS, warmup: WARMUP });
-        if (!ours || o.ips > ours.ips) ours = o;
-        if (!base || b.ips > base.ips) base = b;
+  const img = pseudo(3 * 640 * 640, 7);
+  const u8 = new Uint8Array(640 * 640 * 3);
+  for (let i = 0; i < u8.length; i++) u8[i] = Math.round(img[i] * 255);
+  for (const m of IO_MODELS) {
+    const input = { ...m.input, data: m.input.datatype === 'UINT8' ? u8 : img };
+    for (const [protocol, client, url] of [['http', http, server.httpUrl.replace('http://', '')], ['grpc', grpc, server.grpcUrl]]) {
+      for (const conc of CONCURRENCY) {
+        // Alternate ours / tritonclient for ROUNDS rounds and keep each side's best round: the machine's load
+        // drifts between runs, and both sides get the same treatment.
+        let ours, base;
+        for (let r = 0; r < ROUNDS; r++) {
+          const o = await runOurs(client, m.name, input, m.outLen, REQUESTS, conc);
+          const b = runPython({ url, protocol, model: m.name, input: 'images', output: 'output0', datatype: m.input.datatype, shape: m.input.shape, concurrency: conc, requests: REQUESTS, warmup: WARMUP });
+          if (!ours || o.ips > ours.ips) ours = o;
+          if (!base || b.ips > base.ips) base = b;
+        }
+        const row = {
+          case: `${protocol} c=${conc} ${m.label}`,
+          ours_ms: r3(ours.p50_ms), baseline_ms: r3(base.p50_ms), ratio: r3(ours.ips / base.ips),
+          ours_ips: r3(ours.ips), baseline_ips: r3(base.ips), ours_p95_ms: r3(ours.p95_ms), baseline_p95_ms: r3(base.p95_ms),
+        };
+        console.log(row);
+        rows.push(row);
       }
-      const row = {
-        case: `${protocol} c=${conc} FP32 640² in / [84,8400] out`,
-        ours_ms: r3(ours.p50_ms), baseline_ms: r3(base.p50_ms), ratio: r3(ours.ips / base.ips),
-        ours_ips: r3(ours.ips), baseline_ips: r3(base.ips), ours_p95_ms: r3(ours.p95_ms), baseline_p95_ms: r3(base.p95_ms),
-      };
-      console.log(row);
-      rows.push(row);
     }
   }
 
   // Bytes per image (request / response message bodies as each client counts them).
-  const img = pseudo(3 * 640 * 640, 7);
-  const u8 = new Uint8Array(640 * 640 * 3);
-  for (let i = 0; i < u8.length; i++) u8[i] = Math.round(img[i] * 255);
   const f16 = new Uint16Array(img.length).fill(0x3800); // 0.5 in half precision: content does not change the size
   const variants = [
     ['FP32 in, raw FP32 out', 'yolov8n', { name: 'images', datatype: 'FP32', shape, data: img }, 'output0'],
@@ -172,7 +190,7 @@ writeResult('triton-client', rows, {
     'Throughput rows: `ratio` = our images/s ÷ tritonclient images/s (≥ 1 = ours faster); ms columns are p50 latency. ' +
     'Byte rows: `ratio` = FP32-in/raw-out bytes ÷ this variant (higher = less traffic); `ours_bytes` is the HTTP request+response body.',
   notes: [
-    'Server: the pytriton `tritonserver` binary on CPU, python backend; `io_yolo` has YOLOv8n-shaped I/O and no compute, so the client dominates.',
+    'Server: the pytriton `tritonserver` binary on CPU, python backend; `io_yolo` (YOLOv8n raw I/O) and `io_e2e` (UINT8 in, NMS rows out) do no compute, so the clients dominate.',
     'Byte rows use real YOLOv8n through a repository written by `writeModelRepository` (python stand-in for TensorRT); HTTP bytes exclude HTTP headers, gRPC bytes are protobuf message sizes (excluding HTTP/2 framing).',
     'Provisional: measured on a shared 2-core machine; the lead re-runs on a quiet machine.',
   ],
