@@ -7,8 +7,9 @@ import { EngineError, OptionError } from '@sightline/core';
 import { DEFAULT_CACHE_NAME, DEFAULT_MAX_MODEL_BYTES } from './modelLoader.js';
 import { prepareFrame, releasePrepared, type PreparedFrame } from './sources.js';
 import { EngineWorker } from './workerClient.js';
-import type { EngineInit, Frame, FrameOptions } from './protocol.js';
-import type { DetectorOptions, ImageSource, ModelInfo } from './types.js';
+import type { EngineInit, Frame, FrameOptions, WireOutcome } from './protocol.js';
+import { deserializeError } from './errorTransfer.js';
+import type { DetectorOptions, ImageSource, ItemError, ModelInfo, RemoteTarget } from './types.js';
 
 let engineSeq = 0;
 
@@ -33,6 +34,12 @@ async function modelForWorker(model: DetectorOptions['model']): Promise<{ model:
     return { model: buf, transfer: [buf] };
   }
   throw new OptionError('E_INVALID_OPTION', 'model must be a URL string, URL, ArrayBuffer, Uint8Array or Blob');
+}
+
+function checkRemote(r: RemoteTarget): RemoteTarget {
+  if (!r || typeof r.url !== 'string' || typeof r.model !== 'string' || !r.model) throw new OptionError('E_INVALID_OPTION', 'remote needs { url, model }');
+  const base = typeof location !== 'undefined' ? location.href : undefined;
+  return { ...r, url: new URL(r.url, base).href.replace(/\/$/, '') };
 }
 
 export class EngineClient {
@@ -73,6 +80,7 @@ export class EngineClient {
       conf: checkUnit('conf', opts.conf ?? 0.25),
       iou: checkUnit('iou', opts.iou ?? 0.7),
       maxDet,
+      ...(opts.remote ? { remote: checkRemote(opts.remote), policy: opts.policy, breaker: opts.breaker } : {}),
     };
     const client = new EngineClient(worker);
     try {
@@ -81,6 +89,7 @@ export class EngineClient {
         transfer(init, m.transfer),
         opts.onProgress ? proxy(opts.onProgress) : undefined,
         opts.onFallback ? proxy(opts.onFallback) : undefined,
+        opts.onRoute ? proxy(opts.onRoute) : undefined,
       );
     } catch (e) {
       if (client.ownsWorker) client.worker.terminate();
@@ -92,6 +101,12 @@ export class EngineClient {
   private check(): void {
     if (this.disposed) throw new EngineError('E_DISPOSED', 'this detector/classifier was disposed');
     if (this.worker.isTerminated) throw new EngineError('E_DISPOSED', 'the worker hosting this detector was terminated');
+  }
+
+  /** Hybrid engines: one outcome per source (result with `route`, or `{ error, route }`), errors rebuilt as their classes. */
+  async sendSettled<R>(call: 'detect' | 'classify', sources: ImageSource[], opts: FrameOptions, keepSource: boolean): Promise<Array<R | ItemError>> {
+    const raw = (await this.send<WireOutcome<R>>(call, sources, opts, keepSource)) as WireOutcome<R>[];
+    return raw.map((o) => ('error' in o ? { error: deserializeError(o.error) as Error, route: o.route } : (o as R)));
   }
 
   async send<R>(call: 'detect' | 'classify', sources: ImageSource[], opts: FrameOptions, keepSource: boolean): Promise<R[]> {

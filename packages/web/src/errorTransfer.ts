@@ -23,7 +23,7 @@ interface WireError {
   code?: SightlineErrorCode;
   details?: Record<string, unknown>;
 }
-type Wire = WireError | { isError: false; value: unknown };
+export type Wire = WireError | { isError: false; value: unknown };
 
 const CLASSES: Record<string, new (code: SightlineErrorCode, message: string, o?: { details?: Record<string, unknown> }) => SightlineError> = {
   SightlineError,

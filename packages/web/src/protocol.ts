@@ -1,6 +1,7 @@
 /** What crosses the main-thread ↔ worker boundary. Pixels always travel as transferables, never as copies. */
-import type { OutputLayout } from '@sightline/core';
-import type { BackendChoice, ClassifyResult, DetectResult, FallbackEvent, ModelInfo, ProgressEvent } from './types.js';
+import type { CircuitBreakerOptions, OutputLayout, RouteEvent, RoutingPolicyOptions } from '@sightline/core';
+import type { Wire } from './errorTransfer.js';
+import type { BackendChoice, ClassifyResult, DetectResult, FallbackEvent, ModelInfo, ProgressEvent, RemoteTarget, RouteProvenance } from './types.js';
 
 export type Frame =
   | { kind: 'bitmap'; bitmap: ImageBitmap }
@@ -23,7 +24,16 @@ export interface EngineInit {
   conf: number;
   iou: number;
   maxDet: number;
+  /** Hybrid mode: a Triton server (through a CORS proxy) the router may send calls to. */
+  remote?: RemoteTarget;
+  policy?: RoutingPolicyOptions;
+  /** Without `now`: a clock cannot cross the worker boundary. */
+  breaker?: Omit<CircuitBreakerOptions, 'now'>;
+  remoteRetryMs?: number;
 }
+
+/** Hybrid engines answer per item: a result with its route, or the serialized error of that item. */
+export type WireOutcome<R> = (R & { route: RouteProvenance }) | { error: Wire; route: RouteProvenance };
 
 export interface FrameOptions {
   conf?: number;
@@ -34,9 +44,10 @@ export interface FrameOptions {
 }
 
 export interface EngineHostApi {
-  create(id: string, init: EngineInit, onProgress?: (e: ProgressEvent) => void, onFallback?: (e: FallbackEvent) => void): Promise<ModelInfo>;
-  detect(id: string, frames: Frame[], opts: FrameOptions): Promise<DetectResult[]>;
-  classify(id: string, frames: Frame[], opts: FrameOptions): Promise<ClassifyResult[]>;
+  create(id: string, init: EngineInit, onProgress?: (e: ProgressEvent) => void, onFallback?: (e: FallbackEvent) => void, onRoute?: (e: RouteEvent) => void): Promise<ModelInfo>;
+  /** Plain engines return results (and throw); hybrid engines return one WireOutcome per frame. */
+  detect(id: string, frames: Frame[], opts: FrameOptions): Promise<DetectResult[] | WireOutcome<DetectResult>[]>;
+  classify(id: string, frames: Frame[], opts: FrameOptions): Promise<ClassifyResult[] | WireOutcome<ClassifyResult>[]>;
   dispose(id: string): Promise<void>;
   evictModel(url: string, cacheName: string): Promise<boolean>;
   clearModelCache(cacheName: string): Promise<boolean>;

@@ -1,9 +1,25 @@
 /** Public option and result types of @sightline/web. */
-import type { ClassScore, Detection, OutputLayout } from '@sightline/core';
+import type { ClassScore, Detection, OutputLayout, CircuitBreakerOptions, RouteEvent, RoutingPolicyOptions } from '@sightline/core';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 /** The engine that actually ran (tfjs-* come from the TF.js engine). */
-export type BackendName = 'webgpu' | 'wasm' | 'tfjs-webgpu' | 'tfjs-wasm' | 'tfjs-cpu';
+export type BackendName = 'webgpu' | 'wasm' | 'tfjs-webgpu' | 'tfjs-wasm' | 'tfjs-cpu' | 'triton-http';
+
+/** A Triton (KServe v2) server reachable from the page: through a CORS proxy such as `sightline triton init`'s nginx. */
+export interface RemoteTarget {
+  url: string;
+  /** Model name on the server. */
+  model: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface RouteProvenance {
+  path: 'local' | 'remote';
+  /** 1 = first choice; 2 = recomputed on the other path after a failure; 0 = never ran (bad input). */
+  attempts: number;
+  endpoint?: string;
+}
 
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array | Blob;
 
@@ -41,6 +57,16 @@ export interface EngineOptions {
   worker?: SightlineWorker;
   onProgress?: (e: ProgressEvent) => void;
   onFallback?: (e: FallbackEvent) => void;
+  /**
+   * Hybrid mode: also use this Triton server. Each call is routed (local WebGPU/WASM vs remote) from measured
+   * costs; failed items are recomputed on the other path; `detectBatch` then returns one outcome per item.
+   */
+  remote?: RemoteTarget;
+  /** Routing policy for hybrid mode (mode, fixed batchThreshold, splitting): see @sightline/core decideRoute. */
+  policy?: RoutingPolicyOptions;
+  breaker?: Omit<CircuitBreakerOptions, 'now'>;
+  /** Every routing decision and fallback, with its reason. */
+  onRoute?: (e: RouteEvent) => void;
   /** WASM threads (default: navigator.hardwareConcurrency capped at 4; 1 when not cross-origin isolated). */
   numThreads?: number;
   /** Cache API caching of URL models (default true). */
@@ -92,6 +118,10 @@ export interface DetectResult {
   width: number;
   height: number;
   timings: Timings;
+  /** Bytes on the wire (remote results only). */
+  bytes?: { up: number; down: number };
+  /** Where the result was computed (hybrid detectors only). */
+  route?: RouteProvenance;
 }
 
 export interface ClassifyResult {
@@ -100,6 +130,14 @@ export interface ClassifyResult {
   width: number;
   height: number;
   timings: Timings;
+  bytes?: { up: number; down: number };
+  route?: RouteProvenance;
+}
+
+/** A hybrid detectBatch entry that failed: the error of that item alone, with where it was tried. */
+export interface ItemError {
+  error: Error;
+  route: RouteProvenance;
 }
 
 export interface ModelInfo {
@@ -117,6 +155,8 @@ export interface ModelInfo {
   /** Fallbacks taken while creating the engine (also sent to onFallback). */
   fallbacks: FallbackEvent[];
   numThreads: number;
+  /** Hybrid mode: the Triton target and whether it was reachable when last tried. */
+  remote?: { url: string; model: string; connected: boolean };
 }
 
 export type ImageSource =

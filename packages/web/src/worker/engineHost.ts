@@ -4,26 +4,33 @@
  */
 import { EngineError } from '@sightline/core';
 import { OnnxEngine } from '../engine/onnxEngine.js';
+import { HybridEngine } from '../engine/hybridEngine.js';
+import type { RouteEvent } from '@sightline/core';
 import { clearModelCache, evictModel } from '../modelLoader.js';
 import { close } from './framePixels.js';
-import type { EngineHostApi, EngineInit, Frame, FrameOptions } from '../protocol.js';
+import type { EngineHostApi, EngineInit, Frame, FrameOptions, WireOutcome } from '../protocol.js';
 import type { ClassifyResult, DetectResult, FallbackEvent, ModelInfo, ProgressEvent } from '../types.js';
 
 export class EngineHost implements EngineHostApi {
-  private readonly engines = new Map<string, OnnxEngine>();
+  private readonly engines = new Map<string, OnnxEngine | HybridEngine>();
 
-  async create(id: string, init: EngineInit, onProgress?: (e: ProgressEvent) => void, onFallback?: (e: FallbackEvent) => void): Promise<ModelInfo> {
+  async create(id: string, init: EngineInit, onProgress?: (e: ProgressEvent) => void, onFallback?: (e: FallbackEvent) => void, onRoute?: (e: RouteEvent) => void): Promise<ModelInfo> {
     if (this.engines.has(id)) throw new EngineError('E_SESSION_CREATE', `engine id ${id} already exists in this worker`);
     // Callbacks are comlink proxies: fire and forget, a slow main thread must not stall loading.
     const engine = await OnnxEngine.create(init, {
       onProgress: onProgress ? (e) => void Promise.resolve(onProgress(e)).catch(() => {}) : undefined,
       onFallback: onFallback ? (e) => void Promise.resolve(onFallback(e)).catch(() => {}) : undefined,
     });
+    if (init.remote) {
+      const hybrid = await HybridEngine.create(engine, init, { onRoute: onRoute ? (e) => void Promise.resolve(onRoute(e)).catch(() => {}) : undefined });
+      this.engines.set(id, hybrid);
+      return hybrid.info;
+    }
     this.engines.set(id, engine);
     return engine.info;
   }
 
-  private get(id: string, frames: Frame[]): OnnxEngine {
+  private get(id: string, frames: Frame[]): OnnxEngine | HybridEngine {
     const e = this.engines.get(id);
     if (!e) {
       for (const f of frames) close(f);
@@ -32,12 +39,14 @@ export class EngineHost implements EngineHostApi {
     return e;
   }
 
-  detect(id: string, frames: Frame[], opts: FrameOptions): Promise<DetectResult[]> {
-    return this.get(id, frames).detect(frames, opts);
+  detect(id: string, frames: Frame[], opts: FrameOptions): Promise<DetectResult[] | WireOutcome<DetectResult>[]> {
+    const e = this.get(id, frames);
+    return e instanceof HybridEngine ? (e.run(frames, opts) as Promise<WireOutcome<DetectResult>[]>) : e.detect(frames, opts);
   }
 
-  classify(id: string, frames: Frame[], opts: FrameOptions): Promise<ClassifyResult[]> {
-    return this.get(id, frames).classify(frames, opts);
+  classify(id: string, frames: Frame[], opts: FrameOptions): Promise<ClassifyResult[] | WireOutcome<ClassifyResult>[]> {
+    const e = this.get(id, frames);
+    return e instanceof HybridEngine ? (e.run(frames, opts) as Promise<WireOutcome<ClassifyResult>[]>) : e.classify(frames, opts);
   }
 
   async dispose(id: string): Promise<void> {
@@ -55,7 +64,8 @@ export class EngineHost implements EngineHostApi {
   }
 
   async loseDevice(id: string): Promise<boolean> {
-    return this.engines.get(id)?.loseDevice() ?? false;
+    const e = this.engines.get(id);
+    return e instanceof OnnxEngine ? e.loseDevice() : false;
   }
 
   engineCount(): number {
