@@ -4,7 +4,7 @@
  * Only the count and those candidates are read back (a few KB for YOLOv8n at conf 0.25 instead of the
  * 2.8 MB raw output); the shared core then finishes decode + NMS exactly as on the CPU path.
  */
-import { CandidateBuffer, LayoutError, OptionError, type OutputLayout } from '@sightline/core';
+import { CandidateBuffer, EngineError, LayoutError, OptionError, type OutputLayout } from '@sightline/core';
 
 export interface CandidatePassOptions {
   layout: OutputLayout;
@@ -114,6 +114,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   cands[o + 4u] = bitcast<u32>(best); cands[o + 5u] = uc; cands[o + 6u] = a;
 }
 `;
+
+/** A failed map means the device is gone (lost or destroyed): say so with a typed error. */
+async function mapOrThrow(buf: GPUBuffer, bytes: number): Promise<void> {
+  try {
+    await buf.mapAsync(GPUMapMode.READ, 0, bytes);
+  } catch (e) {
+    throw new EngineError('E_DEVICE_LOST', `reading candidates back failed (GPU device lost?): ${(e as Error).message}`, { cause: e });
+  }
+}
 
 /** Largest float32 ≤ x: the GPU compares f32 scores, the CPU compares them (widened) against the f64 `conf`. */
 export function f32AtMost(x: number): number {
@@ -292,7 +301,7 @@ export function createCandidatePass(device: GPUDevice, { layout, batch = 1, cap 
     for (let b = 0; b < batch; b++) enc.copyBufferToBuffer(cands, b * capacity * BYTES, buf, countsBytes + b * regionBytes, regionBytes);
     device.queue.submit([enc.finish()]);
     let read = countsBytes + batch * regionBytes;
-    await buf.mapAsync(GPUMapMode.READ, 0, read);
+    await mapOrThrow(buf, read);
     const mapped = buf.getMappedRange(0, read);
     const found = new Uint32Array(mapped, 0, batch);
     let maxKept = 0;
@@ -319,7 +328,7 @@ export function createCandidatePass(device: GPUDevice, { layout, batch = 1, cap 
       need.forEach((b, k) => enc2.copyBufferToBuffer(cands, (b * capacity + inline) * BYTES, buf2, k * rest * BYTES, (sets[b].count - inline) * BYTES));
       device.queue.submit([enc2.finish()]);
       const bytes2 = need.length * rest * BYTES;
-      await buf2.mapAsync(GPUMapMode.READ, 0, bytes2);
+      await mapOrThrow(buf2, bytes2);
       const m2 = buf2.getMappedRange(0, bytes2);
       need.forEach((b, k) => {
         const extra = sets[b].count - inline;
