@@ -19,7 +19,7 @@ export type YoloV8Layout = Extract<OutputLayout, { kind: 'yolov8' }>;
 
 let defaultScratch: DecodeScratch | null = null;
 
-/** Append the candidates of one batch entry to `out` (cleared first). */
+/** Write the candidates of batch entry `params.batchIndex` into `out` (cleared first; its buffers are reused). */
 export function decodeYoloV8(
   output: TensorView,
   layout: YoloV8Layout,
