@@ -213,4 +213,19 @@ describe.skipIf(!ok)('TritonGrpcClient against tritonserver', () => {
     }
     await expect(dead.serverLive()).rejects.toMatchObject({ code: 'E_DISPOSED' });
   });
+
+  // Last: it restarts the shared server.
+  it('fails fast with a typed error when the server dies mid-call, then reconnects after a restart', async () => {
+    const x = pseudoImage(9, 8 * 3 * 640 * 640);
+    const pending = client.infer('yolov8n', { inputs: [{ name: 'images', datatype: 'FP32', shape: [8, 3, 640, 640], data: x }] }, { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 150));
+    await server.stop({ kill: true });
+    const e = await codeOf(pending);
+    expect(e).toBeInstanceOf(RemoteError);
+    expect(['E_REMOTE_NETWORK', 'E_REMOTE_UNAVAILABLE']).toContain(e.code);
+    await server.restart();
+    expect(await client.serverReady()).toBe(true);
+    const res = await client.infer('echo', { inputs: [{ name: 'IN_INT32', datatype: 'INT32', shape: [2], data: new Int32Array([7, -7]) }] });
+    expect(Array.from(res.outputs[0].data as Int32Array)).toEqual([7, -7]);
+  });
 });
