@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSync, type MethodDefinition, type ServiceDefinition } from '@grpc/proto-loader';
+import { EngineError } from '@sightline/core';
 
 export interface WireParameter {
   bool_param?: boolean;
@@ -92,7 +93,7 @@ function protoPath(): string {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new Error('grpc_service.proto not found next to @sightline/triton/grpc');
+  throw new EngineError('E_BACKEND_UNAVAILABLE', 'grpc_service.proto not found next to @sightline/triton/grpc (the published package ships it in src/grpc/)');
 }
 
 export function inferenceMethods(): InferenceMethods {

@@ -165,7 +165,8 @@ export class TritonGrpcClient implements InferenceClient {
       let onAbort: (() => void) | undefined;
       const call = this.client.makeUnaryRequest(def.path, serialize, deserialize, request, metadata, callOptions, (err: ServiceError | null, value?: InferenceRpc[K][1]) => {
         if (onAbort) signal?.removeEventListener('abort', onAbort);
-        if (err || value === undefined) reject(fromGrpcError(err ?? new Error('empty response'), name, this.url, signal?.aborted === true));
+        if (err) reject(fromGrpcError(err, name, this.url, signal?.aborted === true));
+        else if (value === undefined) reject(new RemoteError('E_REMOTE_PROTOCOL', `${name} ${this.url}: empty response`));
         else resolve({ value, bytesSent, bytesReceived });
       });
       if (signal) {
