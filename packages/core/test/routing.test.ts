@@ -126,8 +126,17 @@ describe('decideRoute', () => {
     expect(decideRoute({ batchSize: 1, local: local(1, 1, { available: false }), remote: remote(100, 100) })).toMatchObject({ target: 'remote', reason: 'local-unavailable' });
   });
   it('sends work remote when there is no local GPU and nothing is measured yet', () => {
-    const d = decideRoute({ batchSize: 1, local: { available: true, gpu: false, busyMs: 0, model: new LatencyModel() }, remote: remote(5, 5) });
+    const unknown = () => ({ configured: true, available: true, healthy: true, busyMs: 0, model: new LatencyModel() });
+    const d = decideRoute({ batchSize: 1, local: { available: true, gpu: false, busyMs: 0, model: new LatencyModel() }, remote: unknown() });
     expect(d).toMatchObject({ target: 'remote', reason: 'no-webgpu' });
+  });
+  it('probes an unmeasured path with a cheap call so the cost model can take over', () => {
+    const lUnknown = { available: true, gpu: false, busyMs: 0, model: new LatencyModel() };
+    expect(decideRoute({ batchSize: 1, local: lUnknown, remote: remote(5, 5) })).toMatchObject({ target: 'local', reason: 'probe' });
+    expect(decideRoute({ batchSize: 16, local: lUnknown, remote: remote(5, 5) })).toMatchObject({ target: 'remote', reason: 'cost-model' });
+    const rUnknown = { configured: true, available: true, healthy: true, busyMs: 0, model: new LatencyModel() };
+    expect(decideRoute({ batchSize: 16, local: local(1, 1), remote: rUnknown })).toMatchObject({ target: 'remote', reason: 'probe' });
+    expect(decideRoute({ batchSize: 1, local: local(1, 1), remote: rUnknown })).toMatchObject({ target: 'local', reason: 'cost-model' });
   });
   it('honours an explicit threshold and forced modes', () => {
     const args = { local: local(1, 1), remote: remote(1, 1) };

@@ -83,15 +83,17 @@ export function decideRoute(input: RouteInput, options: RoutingPolicyOptions = {
 
   const lKnown = local.model.known;
   const rKnown = remote.model.known;
+  // Exploration: a path nobody has measured yet gets a call sized to seed its model cheaply — a heavy batch
+  // for the server, a small call for the local engine — so the cost model can take over from the defaults.
+  if (!lKnown && !rKnown) {
+    if (!local.gpu && preferRemoteWithoutGpu) return make('remote', 'no-webgpu');
+    return n >= defaultThreshold ? make('remote', 'probe') : make('local', 'probe');
+  }
   if (!rKnown) {
-    // Nothing measured remotely yet: a heavy batch (or any call without a local GPU) seeds the remote model.
-    if (!local.gpu && preferRemoteWithoutGpu) return make('remote', 'no-webgpu');
-    return n >= defaultThreshold ? make('remote', 'probe') : make('local', lKnown ? 'cost-model' : 'probe');
+    if (n >= defaultThreshold || (!local.gpu && preferRemoteWithoutGpu)) return make('remote', !local.gpu && preferRemoteWithoutGpu ? 'no-webgpu' : 'probe');
+    return make('local', 'cost-model');
   }
-  if (!lKnown) {
-    if (!local.gpu && preferRemoteWithoutGpu) return make('remote', 'no-webgpu');
-    return n >= defaultThreshold ? make('remote', 'cost-model') : make('local', 'probe');
-  }
+  if (!lKnown) return n <= 2 ? make('local', 'probe') : make('remote', 'cost-model');
 
   // Both known: minimise the time until the last image of this call is done.
   let best = expL <= expR ? make('local', 'cost-model') : make('remote', 'cost-model');
