@@ -6,7 +6,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { RemoteError, SightlineError } from '@sightline/core';
 import { decodeRawOutput, encodeRawInput } from '../src/grpc/rawTensor.js';
 import { fromGrpcError } from '../src/grpc/grpcErrors.js';
-import { summarizeConfig } from '../src/grpc/tritonGrpcClient.js';
+import { summarizeConfig } from '../src/grpc/wireDecoding.js';
 import { inferenceMethods } from '../src/grpc/inferenceService.js';
 import { serializeInferRequest } from '../src/grpc/serializeInferRequest.js';
 

@@ -2,3 +2,4 @@
 // browsers never pull in @grpc/grpc-js.
 export { TritonGrpcClient, type TritonGrpcClientOptions } from './tritonGrpcClient.js';
 export { TritonGrpcError } from './grpcErrors.js';
+export { decodeInferResponse } from './wireDecoding.js';

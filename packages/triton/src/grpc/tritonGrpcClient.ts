@@ -4,24 +4,12 @@
 // headers, and strict validation of every output before it is exposed.
 import { Client, Metadata, credentials as grpcCredentials, type CallOptions as GrpcCallOptions, type ServiceError } from '@grpc/grpc-js';
 import { OptionError, RemoteError, SightlineError } from '@sightline/core';
-import type {
-  CallOptions,
-  InferenceClient,
-  InferOutput,
-  InferRequest,
-  InferResponse,
-  KServeDataType,
-  ModelConfigSummary,
-  ModelMetadata,
-  ParameterMap,
-  ServerMetadata,
-  TensorConfig,
-  TensorData,
-} from '../types.js';
+import type { CallOptions, InferenceClient, InferRequest, InferResponse, ModelConfigSummary, ModelMetadata, ParameterMap, ServerMetadata } from '../types.js';
 import { fromGrpcError } from './grpcErrors.js';
-import { inferenceMethods, type InferenceMethods, type InferenceRpc, type RpcName, type WireInferRequest, type WireInferResponse, type WireModelConfig, type WireParameters, type WireTensorContents } from './inferenceService.js';
+import { inferenceMethods, type InferenceMethods, type InferenceRpc, type RpcName, type WireInferRequest, type WireParameters } from './inferenceService.js';
 import { serializeInferRequest } from './serializeInferRequest.js';
-import { decodeRawOutput, encodeRawInput, isKServeDataType, outputElementCount } from './rawTensor.js';
+import { encodeRawInput } from './rawTensor.js';
+import { checkDatatype, decodeOutputs, fromWireParameters, summarizeConfig } from './wireDecoding.js';
 
 export interface TritonGrpcClientOptions {
   /** `host:port`, `grpc://host:port` or `grpcs://host:port` (TLS). */
@@ -188,11 +176,6 @@ export class TritonGrpcClient implements InferenceClient {
   }
 }
 
-function checkDatatype(dt: string, tensor: string): KServeDataType {
-  if (!isKServeDataType(dt)) throw new RemoteError('E_REMOTE_PROTOCOL', `tensor "${tensor}": unknown datatype "${dt}"`, { details: { tensor, datatype: dt } });
-  return dt;
-}
-
 function toWireParameters(p: ParameterMap | undefined): WireParameters {
   const out: WireParameters = {};
   if (!p) return out;
@@ -204,83 +187,4 @@ function toWireParameters(p: ParameterMap | undefined): WireParameters {
     else throw new OptionError('E_INVALID_OPTION', `parameter "${k}" must be finite, got ${v}`);
   }
   return out;
-}
-
-function fromWireParameters(p: WireParameters | undefined): Record<string, unknown> | undefined {
-  if (!p) return undefined;
-  const keys = Object.keys(p);
-  if (keys.length === 0) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const k of keys) {
-    const v = p[k];
-    const choice = v.parameter_choice as keyof typeof v | undefined;
-    out[k] = choice ? v[choice] : undefined;
-  }
-  return out;
-}
-
-function decodeOutputs(res: WireInferResponse): InferOutput[] {
-  const raw = res.raw_output_contents;
-  // Triton always answers with raw contents; other KServe servers may use typed `contents` instead.
-  if (raw.length !== 0 && raw.length !== res.outputs.length) {
-    throw new RemoteError('E_REMOTE_PROTOCOL', `ModelInfer: ${res.outputs.length} outputs but ${raw.length} raw_output_contents`);
-  }
-  return res.outputs.map((t, i) => {
-    const datatype = checkDatatype(t.datatype, t.name);
-    const shape = [...t.shape];
-    const data = raw.length ? decodeRawOutput(t.name, datatype, shape, raw[i]) : decodeContents(t.name, datatype, shape, t.contents);
-    return { name: t.name, datatype, shape, data };
-  });
-}
-
-const protocolError = (msg: string) => new RemoteError('E_REMOTE_PROTOCOL', msg);
-
-function decodeContents(name: string, datatype: KServeDataType, shape: number[], c: WireTensorContents | null): TensorData {
-  const count = outputElementCount(shape);
-  const pick = (arr: readonly unknown[] | undefined): readonly unknown[] => {
-    const a = arr ?? [];
-    if (a.length !== count) throw protocolError(`output "${name}": shape [${shape.join(', ')}] needs ${count} elements, contents have ${a.length}`);
-    return a;
-  };
-  switch (datatype) {
-    case 'FP32': return Float32Array.from(pick(c?.fp32_contents) as number[]);
-    case 'FP64': return Float64Array.from(pick(c?.fp64_contents) as number[]);
-    case 'INT8': return Int8Array.from(pick(c?.int_contents) as number[]);
-    case 'INT16': return Int16Array.from(pick(c?.int_contents) as number[]);
-    case 'INT32': return Int32Array.from(pick(c?.int_contents) as number[]);
-    case 'UINT8': return Uint8Array.from(pick(c?.uint_contents) as number[]);
-    case 'UINT16': return Uint16Array.from(pick(c?.uint_contents) as number[]);
-    case 'UINT32': return Uint32Array.from(pick(c?.uint_contents) as number[]);
-    case 'INT64': return BigInt64Array.from(pick(c?.int64_contents) as number[], (v) => BigInt(v));
-    case 'UINT64': return BigUint64Array.from(pick(c?.uint64_contents) as number[], (v) => BigInt(v));
-    case 'BOOL': return [...(pick(c?.bool_contents) as boolean[])];
-    case 'BYTES': return (pick(c?.bytes_contents) as Buffer[]).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-    default:
-      throw protocolError(`output "${name}": ${datatype} has no typed contents field; the server must send raw contents`);
-  }
-}
-
-function configDatatype(t: string, tensor: string): KServeDataType {
-  const dt = t === 'TYPE_STRING' ? 'BYTES' : t.replace(/^TYPE_/, '');
-  return checkDatatype(dt, tensor);
-}
-
-export function summarizeConfig(c: WireModelConfig): ModelConfigSummary {
-  const tensor = (t: { name: string; data_type: string; dims: number[] }): TensorConfig => ({ name: t.name, datatype: configDatatype(t.data_type, t.name), dims: [...t.dims] });
-  const groups = c.instance_group ?? [];
-  const summary: ModelConfigSummary = {
-    name: c.name,
-    maxBatchSize: c.max_batch_size,
-    inputs: c.input.map(tensor),
-    outputs: c.output.map(tensor),
-    dynamicBatching: c.dynamic_batching
-      ? { preferredBatchSize: [...c.dynamic_batching.preferred_batch_size], maxQueueDelayMicroseconds: c.dynamic_batching.max_queue_delay_microseconds }
-      : null,
-    // Triton fills instance_group in the effective config; an empty list still means one instance.
-    instanceCount: Math.max(1, groups.reduce((n, g) => n + Math.max(0, g.count), 0)),
-    raw: c,
-  };
-  if (c.platform) summary.platform = c.platform;
-  if (c.backend) summary.backend = c.backend;
-  return summary;
 }
