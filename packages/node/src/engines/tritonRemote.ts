@@ -3,13 +3,13 @@
  * over HTTP or gRPC), so local and remote results differ only by the server's arithmetic.
  */
 import { OptionError, RemoteError } from '@sightline/core';
-import { TritonHttpClient, type InferenceClient, type InferOutput, type KServeDataType } from '@sightline/triton';
+import { EndpointPool, TritonHttpClient, type InferenceClient, type InferOutput, type KServeDataType } from '@sightline/triton';
 import type { EngineData, EngineModel, EngineRun, EngineTensor, InferenceEngine } from './inferenceEngine.js';
 
 export interface RemoteOptions {
   /** Server base URL (http://host:port for HTTP, host:port or grpc://host:port for gRPC). */
   url?: string;
-  /** Several replicas: the first is used for now (the hybrid router spreads load across them). */
+  /** Several replicas: balanced by least outstanding requests, failing ones ejected and re-admitted after a probe. */
   urls?: string[];
   /** Model name on the server. */
   model: string;
@@ -22,18 +22,23 @@ export interface RemoteOptions {
 type GrpcModule = { TritonGrpcClient: new (o: { url: string; headers?: Record<string, string>; timeoutMs?: number }) => InferenceClient };
 
 export async function createInferenceClient(remote: RemoteOptions): Promise<InferenceClient> {
-  const url = remote.url ?? remote.urls?.[0];
-  if (typeof url !== 'string' || url === '') throw new OptionError('E_INVALID_OPTION', 'remote needs a url (or urls)');
+  const urls = remote.urls?.length ? remote.urls : remote.url ? [remote.url] : [];
+  if (urls.length === 0 || urls.some((u) => typeof u !== 'string' || u === '')) throw new OptionError('E_INVALID_OPTION', 'remote needs a url (or urls)');
   if (typeof remote.model !== 'string' || remote.model === '') throw new OptionError('E_INVALID_OPTION', 'remote needs the server-side model name');
   const protocol = remote.protocol ?? 'http';
-  if (protocol === 'http') return new TritonHttpClient({ url, headers: remote.headers, ...(remote.timeoutMs ? { timeoutMs: remote.timeoutMs } : {}) });
-  if (protocol === 'grpc') {
-    // Loaded on demand so HTTP-only users never load @grpc/grpc-js.
-    const spec = '@sightline/triton/grpc';
-    const mod = (await import(spec)) as GrpcModule;
-    return new mod.TritonGrpcClient({ url, headers: remote.headers, ...(remote.timeoutMs ? { timeoutMs: remote.timeoutMs } : {}) });
-  }
-  throw new OptionError('E_INVALID_OPTION', `remote.protocol must be 'http' or 'grpc', got ${String(protocol)}`);
+  const one = async (url: string): Promise<InferenceClient> => {
+    if (protocol === 'http') return new TritonHttpClient({ url, headers: remote.headers, ...(remote.timeoutMs ? { timeoutMs: remote.timeoutMs } : {}) });
+    if (protocol === 'grpc') {
+      // Loaded on demand so HTTP-only users never load @grpc/grpc-js.
+      const spec = '@sightline/triton/grpc';
+      const mod = (await import(spec)) as GrpcModule;
+      return new mod.TritonGrpcClient({ url, headers: remote.headers, ...(remote.timeoutMs ? { timeoutMs: remote.timeoutMs } : {}) });
+    }
+    throw new OptionError('E_INVALID_OPTION', `remote.protocol must be 'http' or 'grpc', got ${String(protocol)}`);
+  };
+  if (urls.length === 1) return one(urls[0]);
+  // Replicas: least-outstanding-requests balancing with ejection and probe re-admission.
+  return new EndpointPool({ endpoints: await Promise.all(urls.map(one)) });
 }
 
 function toEngineData(o: InferOutput): EngineData {
