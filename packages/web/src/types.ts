@@ -51,7 +51,7 @@ export interface EngineOptions {
   backend?: BackendChoice;
   /** Override the layout detected from the model. */
   layout?: OutputLayout;
-  /** Override the model's input size ([width, height] or a square side). */
+  /** Override the model's input size ([height, width], as everywhere in Sightline, or a square side). */
   inputSize?: number | [number, number];
   /** Run in this worker (shared between engines) instead of a private one. */
   worker?: SightlineWorker;
@@ -146,7 +146,7 @@ export interface ModelInfo {
   inputName: string;
   outputName: string;
   inputDataType: string;
-  /** [width, height] the model sees. */
+  /** [height, width] the model sees. */
   inputSize: [number, number];
   layout: OutputLayout;
   labels: string[];

@@ -4,6 +4,8 @@
  */
 import {
   ClassifyPreprocessor,
+  classifyTopK,
+  describeModel,
   type CandidateBuffer,
   DetectionDecoder,
   LayoutError,
@@ -15,8 +17,6 @@ import {
   type OutputLayout,
   type PixelBuffer,
 } from '@sightline/core';
-import { describeOnnx } from './describeOnnx.js';
-import { topKClasses } from './topKClasses.js';
 import type { EngineInit } from '../protocol.js';
 
 export interface ModelPlan {
@@ -38,9 +38,10 @@ export interface ModelPlan {
 
 /** Read the model's facts (core descriptor), apply the caller's overrides, check they fit the task. */
 export function planModel(bytes: Uint8Array, init: EngineInit): ModelPlan {
-  const d = describeOnnx(bytes, init.layout);
-  const layout = init.layout ?? d.layout;
-  const [width, height] = init.inputSize ?? [d.inputSize.width, d.inputSize.height];
+  // [height, width] everywhere, as core's describeModel and @sightline/node.
+  const d = describeModel(bytes, { ...(init.layout ? { layout: init.layout } : {}), ...(init.inputSize ? { inputSize: init.inputSize } : {}) });
+  const layout = d.layout;
+  const [height, width] = d.inputSize;
   for (const v of [width, height]) {
     if (!Number.isInteger(v) || v <= 0 || v > 4096) throw new OptionError('E_INVALID_OPTION', `inputSize must be integers 1..4096, got ${width}×${height}`);
   }
@@ -56,7 +57,7 @@ export function planModel(bytes: Uint8Array, init: EngineInit): ModelPlan {
   }
   const usesFloat16 = [...d.descriptor.inputs, ...d.descriptor.outputs].some((t) => t.dataType === 'float16');
   const numClasses = layout.kind === 'end2end' ? 0 : layout.numClasses;
-  const labels = init.labels ?? d.labels ?? [];
+  const labels = init.labels ?? d.labels;
   return {
     task: init.task,
     inputName: d.inputName,
@@ -84,11 +85,9 @@ export class TensorPipeline {
   private readonly letterbox = new LetterboxPreprocessor();
   private readonly crop = new ClassifyPreprocessor();
   private readonly decoder: DetectionDecoder;
-  private readonly probs: Float32Array;
 
   constructor(private readonly plan: ModelPlan) {
     this.decoder = new DetectionDecoder({ labels: plan.labels });
-    this.probs = new Float32Array(plan.layout.kind === 'classification' ? plan.layout.numClasses : 0);
   }
 
   /** Write one image into `into` (batch index 0); returns the letterbox geometry (detection) or null. */
@@ -111,6 +110,7 @@ export class TensorPipeline {
   }
 
   topK(view: { data: Float32Array | Uint16Array; dims: readonly number[] }, topK: number): ClassScore[] {
-    return topKClasses(view, this.plan.layout, topK, this.plan.labels, this.probs);
+    const activation = this.plan.layout.kind === 'classification' ? this.plan.layout.activation : 'auto';
+    return classifyTopK(view, { topK, labels: this.plan.labels, activation });
   }
 }

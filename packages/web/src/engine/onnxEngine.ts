@@ -113,7 +113,7 @@ export class OnnxEngine {
       inputName: plan.inputName,
       outputName: plan.outputName,
       inputDataType: plan.inputDataType,
-      inputSize: [plan.width, plan.height],
+      inputSize: [plan.height, plan.width],
       layout: plan.layout,
       labels: plan.labels,
       modelBytes: loaded.bytes.byteLength,
