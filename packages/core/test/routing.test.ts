@@ -275,6 +275,17 @@ describe('HybridRouter', () => {
     expect(out[0]).toMatchObject({ ok: true, value: 'L3' });
     expect(remote.calls.length).toBe(callsBefore);
   });
+  it('probe() seeds both cost models and ignores a path that fails', async () => {
+    const local = new ScriptedPath('wasm', (items) => items.map((i) => `L${i}`));
+    const broken = new ScriptedPath('triton-http', () => new SightlineError('E_REMOTE_NETWORK', 'refused'));
+    const router = new HybridRouter<number, string>({ local, remote: broken });
+    const ms = await router.probe([0]);
+    expect(ms.local).toBeGreaterThanOrEqual(0);
+    expect(ms.remote).toBeUndefined();
+    expect(router.localModel.known).toBe(true);
+    expect(router.remoteModel.known).toBe(false);
+    expect(local.calls).toHaveLength(2);
+  });
   it('learns per-path costs from real timings', async () => {
     const local = new ScriptedPath('wasm', (items) => items.map((i) => `L${i}`));
     const router = new HybridRouter<number, string>({ local });

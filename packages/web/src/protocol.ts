@@ -30,6 +30,7 @@ export interface EngineInit {
   /** Without `now`: a clock cannot cross the worker boundary. */
   breaker?: Omit<CircuitBreakerOptions, 'now'>;
   remoteRetryMs?: number;
+  probe?: boolean;
 }
 
 /** Hybrid engines answer per item: a result with its route, or the serialized error of that item. */

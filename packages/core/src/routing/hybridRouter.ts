@@ -102,6 +102,32 @@ export class HybridRouter<TItem, TResult> {
     );
   }
 
+  /**
+   * Seed the cost models: run `items` once on each available path, one path after the other (so they do not
+   * slow each other down), twice per path — the first run only warms the path up. Failures are ignored (a path
+   * that cannot run the probe stays unmeasured and the policy explores it later). Returns the measured ms.
+   */
+  async probe(items: readonly TItem[], signal?: AbortSignal): Promise<{ local?: number; remote?: number }> {
+    const out: { local?: number; remote?: number } = {};
+    for (const side of ['local', 'remote'] as const) {
+      const runner = this.path(side);
+      if (!runner || !runner.available() || items.length === 0) continue;
+      try {
+        await runner.run(items, signal);
+        const t0 = now();
+        const r = await runner.run(items, signal);
+        const ms = now() - t0;
+        if (r.length === items.length && r.every((x) => !(x instanceof Error))) {
+          (side === 'local' ? this.localModel : this.remoteModel).observe(items.length, ms);
+          out[side] = ms;
+        }
+      } catch {
+        /* unmeasured: explored later */
+      }
+    }
+    return out;
+  }
+
   async run(items: readonly TItem[], signal?: AbortSignal): Promise<ItemOutcome<TResult>[]> {
     const n = items.length;
     const out = new Array<ItemOutcome<TResult> | undefined>(n);

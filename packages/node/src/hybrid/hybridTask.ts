@@ -22,6 +22,11 @@ export interface HybridOptions {
   remoteRetryMs?: number;
   /** Local engine (default 'auto': onnxruntime-node, else onnxruntime-web wasm). */
   localBackend?: 'auto' | 'cpu' | 'webgpu' | 'wasm';
+  /**
+   * Seed the cost models at creation with one grey image per path (default true): the first real call is then
+   * already routed by measurement rather than by defaults. Off when priors are given or start-up time matters.
+   */
+  probe?: boolean;
 }
 
 export interface RouteProvenance {
@@ -58,7 +63,7 @@ export interface HybridTask<O, R extends { timings: NodeTimings }> {
 }
 
 export async function createHybridTask<O, R extends { timings: NodeTimings }>(
-  o: HybridOptions & { remote: RemoteOptions; maxPixels?: number },
+  o: HybridOptions & { remote: RemoteOptions; maxPixels?: number; probeOptions?: unknown },
   createLocal: () => Promise<TaskEngine<O, R>>,
   createRemote: () => Promise<TaskEngine<O, R>>,
 ): Promise<HybridTask<O, R>> {
@@ -79,6 +84,11 @@ export async function createHybridTask<O, R extends { timings: NodeTimings }>(
   // Reach the server now so the first call can use it, but never fail creation because it is down.
   await remote.ensure().catch(() => {});
   const router = new HybridRouter<HybridItem<O>, R>({ local, remote, policy: o.policy, breaker: o.breaker, onRoute: o.onRoute, localPrior: o.localPrior, remotePrior: o.remotePrior });
+  if (o.probe ?? (!o.localPrior && !o.remotePrior)) {
+    // A mid-grey frame at the model's input size: representative cost, no dependency on user data.
+    const [h, w] = localEngine.info.inputSize;
+    await router.probe([{ pixels: { data: new Uint8Array(w * h * 3).fill(114), width: w, height: h, channels: 3 }, opts: o.probeOptions as O }]);
+  }
   let disposed = false;
   let inFlight = 0;
 

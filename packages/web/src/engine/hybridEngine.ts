@@ -60,6 +60,10 @@ export class HybridEngine {
     const h = new HybridEngine(local, init, hooks.onRoute);
     // Reach the server now so the first call can use it; a server that is down is retried later.
     await h.ensureRemote().catch(() => {});
+    if (init.probe) {
+      const [height, width] = local.info.inputSize;
+      await h.router.probe([{ pixels: { data: new Uint8ClampedArray(width * height * 4).fill(114), width, height, channels: 4 }, opts: {} }]);
+    }
     return h;
   }
 
