@@ -12,3 +12,5 @@ export * from './batchInfer.js';
 export * from './endpointPool.js';
 export * from './remoteOutputLayout.js';
 export * from './remoteDetector.js';
+export * from './transport/httpTransport.js';
+export * from './transport/fetchTransport.js';

@@ -19,6 +19,15 @@ export interface EncodedInferRequest {
   contentType: string;
 }
 
+/** The same body in pieces: the JSON header, then each input's bytes as views of the caller's arrays. */
+export interface EncodedInferRequestParts {
+  chunks: Uint8Array[];
+  byteLength: number;
+  /** Length of the JSON header; undefined for a pure-JSON body. */
+  headerLength: number | undefined;
+  contentType: string;
+}
+
 const utf8 = new TextEncoder();
 
 function bad(msg: string, details?: Record<string, unknown>): never {
@@ -88,15 +97,28 @@ function withParams(base: ParameterMap | undefined, extra: ParameterMap): Parame
   return { ...(base ?? {}), ...extra };
 }
 
-/** Encode an infer request (binary extension by default). */
+/** Encode an infer request (binary extension by default) as one body. */
 export function encodeInferRequest(request: InferRequest, options: EncodeOptions = {}): EncodedInferRequest {
+  const { chunks, byteLength, headerLength, contentType } = encodeInferRequestParts(request, options);
+  if (chunks.length === 1) return { body: chunks[0], headerLength, contentType };
+  const body = new Uint8Array(byteLength);
+  let o = 0;
+  for (const c of chunks) {
+    body.set(c, o);
+    o += c.byteLength;
+  }
+  return { body, headerLength, contentType };
+}
+
+/** Encode without joining: transports that can write pieces (node:http) skip a copy of every input. */
+export function encodeInferRequestParts(request: InferRequest, options: EncodeOptions = {}): EncodedInferRequestParts {
   const binaryInputs = options.binaryInputs ?? true;
   const binaryOutputs = options.binaryOutputs ?? true;
   if (!request || !Array.isArray(request.inputs) || request.inputs.length === 0) bad('infer request needs at least one input');
   const header: Record<string, unknown> = {};
   if (request.id !== undefined) header.id = request.id;
   const params: ParameterMap = { ...(request.parameters ?? {}) };
-  const chunks: Uint8Array[] = [];
+  const chunks: Uint8Array[] = [new Uint8Array(0)];
   let binaryLength = 0;
   header.inputs = request.inputs.map((input) => {
     if (!input || typeof input.name !== 'string') bad('every input needs a name');
@@ -122,13 +144,7 @@ export function encodeInferRequest(request: InferRequest, options: EncodeOptions
   }
   if (Object.keys(params).length > 0) header.parameters = params;
   const json = utf8.encode(JSON.stringify(header));
-  if (!binaryInputs) return { body: json, headerLength: undefined, contentType: 'application/json' };
-  const body = new Uint8Array(json.byteLength + binaryLength);
-  body.set(json, 0);
-  let o = json.byteLength;
-  for (const c of chunks) {
-    body.set(c, o);
-    o += c.byteLength;
-  }
-  return { body, headerLength: json.byteLength, contentType: 'application/octet-stream' };
+  if (!binaryInputs) return { chunks: [json], byteLength: json.byteLength, headerLength: undefined, contentType: 'application/json' };
+  chunks[0] = json;
+  return { chunks, byteLength: json.byteLength + binaryLength, headerLength: json.byteLength, contentType: 'application/octet-stream' };
 }

@@ -1,17 +1,17 @@
-// KServe v2 HTTP/REST client (NVIDIA Triton and compatible servers). Uses only fetch, AbortController,
-// timers and (Compression|Decompression)Stream, so the same code runs in browsers, workers, Node and Deno.
+// KServe v2 HTTP/REST client (NVIDIA Triton and compatible servers). Uses only fetch (or a given transport),
+// AbortController, timers and CompressionStream, so the same code runs in browsers, workers, Node and Deno.
 import { OptionError, RemoteError, SightlineError } from '@sightline/core';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { isKServeDataType } from './datatypes.js';
-import { encodeInferRequest } from './inferRequestEncoder.js';
+import { encodeInferRequestParts } from './inferRequestEncoder.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, parseHeaderLength, parseInferResponse } from './inferResponseParser.js';
 import { summarizeModelConfig } from './modelConfigSummary.js';
 import { TritonHttpError } from './tritonHttpError.js';
+import { fetchTransport, type FetchLike } from './transport/fetchTransport.js';
+import { totalLength, type HttpTransport, type ResponseHeaders } from './transport/httpTransport.js';
 import type {
   CallOptions, InferRequest, InferResponse, InferenceClient, ModelConfigSummary, ModelMetadata, ServerMetadata, TensorMetadata,
 } from './types.js';
-
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface TritonHttpClientOptions {
   /** Base URL, e.g. http://localhost:8000 (a path prefix behind a proxy is kept). */
@@ -34,6 +34,8 @@ export interface TritonHttpClientOptions {
   /** Retry an infer whose attempt timed out (default false: the server may still be running it). */
   retryInferOnTimeout?: boolean;
   fetch?: FetchLike;
+  /** How bytes move (default: `fetch`). In Node, `nodeHttpTransport()` from `@sightline/triton/node` is faster. */
+  transport?: HttpTransport;
 }
 
 export interface HttpCallOptions extends CallOptions {
@@ -45,7 +47,7 @@ type NetKind = 'refused' | 'reset' | 'other';
 
 interface RawAnswer {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   body: Uint8Array;
   bytesSent: number;
 }
@@ -56,7 +58,7 @@ export class TritonHttpClient implements InferenceClient {
   readonly protocol = 'http' as const;
   readonly url: string;
   private readonly opts: TritonHttpClientOptions;
-  private readonly fetchImpl: FetchLike;
+  private readonly transport: HttpTransport;
   private readonly controllers = new Set<AbortController>();
   private closed = false;
 
@@ -69,9 +71,12 @@ export class TritonHttpClient implements InferenceClient {
     }
     this.url = options.url.replace(/\/+$/, '');
     this.opts = options;
-    const f = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
-    if (!f) throw new OptionError('E_INVALID_OPTION', 'no fetch implementation available');
-    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    if (options.transport) this.transport = options.transport;
+    else {
+      const f = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
+      if (!f) throw new OptionError('E_INVALID_OPTION', 'no fetch implementation available');
+      this.transport = fetchTransport(options.fetch);
+    }
   }
 
   async serverLive(o: HttpCallOptions = {}): Promise<boolean> {
@@ -124,10 +129,10 @@ export class TritonHttpClient implements InferenceClient {
   }
 
   async infer(model: string, request: InferRequest, o: HttpCallOptions = {}): Promise<InferResponse> {
-    const enc = encodeInferRequest(request, { binaryInputs: this.opts.binaryInputs, binaryOutputs: this.opts.binaryOutputs });
+    const enc = encodeInferRequestParts(request, { binaryInputs: this.opts.binaryInputs, binaryOutputs: this.opts.binaryOutputs });
     const headers: Record<string, string> = { 'Content-Type': enc.contentType };
     if (enc.headerLength !== undefined) headers[INFER_HEADER] = String(enc.headerLength);
-    const ans = await this.request('POST', `${this.modelPath(model, o.version)}/infer`, o, false, enc.body, headers);
+    const ans = await this.request('POST', `${this.modelPath(model, o.version)}/infer`, o, false, enc.chunks, headers);
     if (ans.status !== 200) throw this.httpError(ans, `${this.modelPath(model, o.version)}/infer`);
     const parsed = parseInferResponse(ans.body, parseHeaderLength(ans.headers.get(INFER_HEADER)), { maxResponseBytes: this.maxResponseBytes });
     return { ...parsed, bytesSent: ans.bytesSent, bytesReceived: ans.body.byteLength };
@@ -138,6 +143,7 @@ export class TritonHttpClient implements InferenceClient {
     this.closed = true;
     for (const c of this.controllers) c.abort(new RemoteError('E_ABORTED', 'client closed'));
     this.controllers.clear();
+    this.transport.close?.();
   }
 
   private get maxResponseBytes(): number {
@@ -176,12 +182,12 @@ export class TritonHttpClient implements InferenceClient {
   }
 
   /** One logical call: attempts with backoff where retrying is safe; returns any HTTP answer except a retried 503. */
-  private async request(method: 'GET' | 'POST', path: string, o: HttpCallOptions, idempotent: boolean, body?: Uint8Array, extra?: Record<string, string>): Promise<RawAnswer> {
+  private async request(method: 'GET' | 'POST', path: string, o: HttpCallOptions, idempotent: boolean, body?: Uint8Array[], extra?: Record<string, string>): Promise<RawAnswer> {
     const retries = o.retries ?? this.opts.retries ?? 2;
-    let sendBody: Uint8Array | undefined = body;
+    let sendBody: Uint8Array[] | undefined = body;
     const headers: Record<string, string> = { ...(this.opts.headers ?? {}), ...(extra ?? {}), ...(o.headers ?? {}) };
     if (body && this.opts.compression?.request) {
-      sendBody = await compress(body, this.opts.compression.request);
+      sendBody = [await compress(body, this.opts.compression.request)];
       headers['Content-Encoding'] = this.opts.compression.request;
     }
     if (this.opts.compression?.response) headers['Accept-Encoding'] = 'gzip, deflate';
@@ -206,7 +212,7 @@ export class TritonHttpClient implements InferenceClient {
     }
   }
 
-  private async attempt(method: string, path: string, o: HttpCallOptions, headers: Record<string, string>, body?: Uint8Array): Promise<RawAnswer> {
+  private async attempt(method: 'GET' | 'POST', path: string, o: HttpCallOptions, headers: Record<string, string>, body?: Uint8Array[]): Promise<RawAnswer> {
     if (this.closed) throw new RemoteError('E_ABORTED', 'client closed');
     if (o.signal?.aborted) throw new RemoteError('E_ABORTED', 'aborted', { cause: o.signal.reason });
     const ctl = new AbortController();
@@ -218,17 +224,10 @@ export class TritonHttpClient implements InferenceClient {
     o.signal?.addEventListener('abort', onAbort, { once: true });
     const url = this.url + path;
     try {
-      let res: Response;
       try {
-        res = await this.fetchImpl(url, { method, headers, body: body as BodyInit | undefined, signal: ctl.signal });
+        const res = await this.transport.send({ method, url, headers, body, signal: ctl.signal, maxResponseBytes: this.maxResponseBytes });
+        return { status: res.status, headers: res.headers, body: res.body, bytesSent: totalLength(body) };
       } catch (e) {
-        throw this.classify(e, timedOut, o.signal, url);
-      }
-      try {
-        const data = await readLimited(res, this.maxResponseBytes, url);
-        return { status: res.status, headers: res.headers, body: data, bytesSent: body?.byteLength ?? 0 };
-      } catch (e) {
-        if (e instanceof SightlineError) throw e;
         throw this.classify(e, timedOut, o.signal, url);
       }
     } finally {
@@ -259,52 +258,7 @@ function networkKind(e: unknown): NetKind {
   return 'other';
 }
 
-async function compress(data: Uint8Array, format: 'gzip' | 'deflate'): Promise<Uint8Array> {
-  const stream = new Blob([data as BlobPart]).stream().pipeThrough(new CompressionStream(format));
+async function compress(data: Uint8Array[], format: 'gzip' | 'deflate'): Promise<Uint8Array> {
+  const stream = new Blob(data as BlobPart[]).stream().pipeThrough(new CompressionStream(format));
   return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-/** Reads a body, refusing to buffer more than `limit` bytes. */
-async function readLimited(res: Response, limit: number, url: string): Promise<Uint8Array> {
-  const tooLarge = (n: number) =>
-    new RemoteError('E_REMOTE_TOO_LARGE', `response from ${url} exceeds ${limit} bytes`, { details: { bytes: n, limit } });
-  const encoded = res.headers.get('content-encoding');
-  const cl = res.headers.get('content-length');
-  const declared = cl !== null && !encoded && /^\d+$/.test(cl) ? Number(cl) : undefined;
-  if (declared !== undefined && declared > limit) {
-    await res.body?.cancel().catch(() => {});
-    throw tooLarge(declared);
-  }
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  // With a trusted Content-Length, fill one buffer; otherwise collect chunks.
-  let buf = declared !== undefined ? new Uint8Array(declared) : undefined;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (total + value.byteLength > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(total + value.byteLength);
-    }
-    if (buf && total + value.byteLength <= buf.byteLength) buf.set(value, total);
-    else {
-      if (buf) {
-        chunks.push(buf.subarray(0, total));
-        buf = undefined;
-      }
-      chunks.push(value);
-    }
-    total += value.byteLength;
-  }
-  if (buf) return total === buf.byteLength ? buf : buf.subarray(0, total);
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
 }

@@ -217,10 +217,11 @@ describe.skipIf(!ok)('TritonGrpcClient against tritonserver', () => {
   // Last: it restarts the shared server.
   it('fails fast with a typed error when the server dies mid-call, then reconnects after a restart', async () => {
     const x = pseudoImage(9, 8 * 3 * 640 * 640);
-    const pending = client.infer('yolov8n', { inputs: [{ name: 'images', datatype: 'FP32', shape: [8, 3, 640, 640], data: x }] }, { timeoutMs: 60_000 });
+    // Handled from the start: the call may fail while stop() is still awaited.
+    const pending = codeOf(client.infer('yolov8n', { inputs: [{ name: 'images', datatype: 'FP32', shape: [8, 3, 640, 640], data: x }] }, { timeoutMs: 60_000 }));
     await new Promise((r) => setTimeout(r, 150));
     await server.stop({ kill: true });
-    const e = await codeOf(pending);
+    const e = await pending;
     expect(e).toBeInstanceOf(RemoteError);
     expect(['E_REMOTE_NETWORK', 'E_REMOTE_UNAVAILABLE']).toContain(e.code);
     await server.restart();

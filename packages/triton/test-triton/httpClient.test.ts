@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteError } from '@sightline/core';
 import { requireShared } from '@sightline/testkit';
-import { TritonHttpClient, TritonHttpError, bytesToStrings, float16ToFloat32, float32ToFloat16 } from '../src/index.js';
+import { TritonHttpClient, TritonHttpError, bytesToStrings, float16ToFloat32, float32ToFloat16, type HttpTransport } from '../src/index.js';
+import { nodeHttpTransport } from '../src/node.js';
 import { startTritonServer, type TritonServerHandle } from './harness/index.js';
 
 const ok = requireShared(['models', 'yolov8n_dynamic_batch.onnx'], ['models', 'mobilenetv2-12.onnx']);
@@ -17,16 +18,25 @@ function image(seed: number, n = 3 * 640 * 640): Float32Array {
   return a;
 }
 
+// One server; every test runs with the default fetch transport and with the node:http one.
+const transports: [string, () => HttpTransport | undefined][] = [['fetch', () => undefined], ['node:http', () => nodeHttpTransport()]];
+
 describe.skipIf(!ok)('TritonHttpClient against tritonserver', () => {
   let server: TritonServerHandle;
-  let client: TritonHttpClient;
   beforeAll(async () => {
     server = await startTritonServer({ models: ['yolov8n', 'yolov8n_uint8', 'yolov8n_fp16', 'mobilenetv2', 'echo'] });
-    client = new TritonHttpClient({ url: server.httpUrl });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  describe.each(transports)('transport %s', (_name, transport) => {
+  let client: TritonHttpClient;
+  beforeAll(() => {
+    client = new TritonHttpClient({ transport: transport(), url: server.httpUrl, transport: transport() });
   });
   afterAll(async () => {
     await client?.close();
-    await server?.stop();
   });
 
   it('reports health and server metadata', async () => {
@@ -103,7 +113,7 @@ describe.skipIf(!ok)('TritonHttpClient against tritonserver', () => {
       expect(o.shape).toEqual(i.shape);
       expect(Array.from(o.data as ArrayLike<unknown>)).toEqual(Array.from(i.data as ArrayLike<unknown>));
     }
-    const json = new TritonHttpClient({ url: server.httpUrl, binaryInputs: false, binaryOutputs: false });
+    const json = new TritonHttpClient({ transport: transport(), url: server.httpUrl, binaryInputs: false, binaryOutputs: false });
     const jr = await json.infer('echo', { inputs: inputs.filter((i) => i.name !== 'IN_UINT64') });
     expect(jr.bytesSent).toBeLessThan(2000);
     const jb = new Map(jr.outputs.map((o) => [o.name, o]));
@@ -129,12 +139,12 @@ describe.skipIf(!ok)('TritonHttpClient against tritonserver', () => {
   });
 
   it('compresses requests and accepts compressed responses', async () => {
-    const c = new TritonHttpClient({ url: server.httpUrl, compression: { request: 'gzip', response: true } });
+    const c = new TritonHttpClient({ transport: transport(), url: server.httpUrl, compression: { request: 'gzip', response: true } });
     const data = new Float32Array(10_000); // zeros compress well
     const r = await c.infer('echo', { inputs: [{ name: 'IN_FP32', datatype: 'FP32', shape: [data.length], data }] });
     expect(r.bytesSent).toBeLessThan(2000);
     expect((r.outputs[0].data as Float32Array).length).toBe(10_000);
-    const d = new TritonHttpClient({ url: server.httpUrl, compression: { request: 'deflate' } });
+    const d = new TritonHttpClient({ transport: transport(), url: server.httpUrl, compression: { request: 'deflate' } });
     const r2 = await d.infer('echo', { inputs: [{ name: 'IN_FP32', datatype: 'FP32', shape: [3], data: new Float32Array([1, 2, 3]) }] });
     expect(Array.from(r2.outputs[0].data as Float32Array)).toEqual([1, 2, 3]);
   });
@@ -183,5 +193,6 @@ describe.skipIf(!ok)('TritonHttpClient against tritonserver', () => {
     expect((a as RemoteError).code).toBe('E_ABORTED');
     // The server is still healthy afterwards.
     expect(await client.serverReady()).toBe(true);
+  });
   });
 });

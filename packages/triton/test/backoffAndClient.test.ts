@@ -1,7 +1,8 @@
 // Backoff maths and the HTTP client's retry/timeout/limit rules against real node:http servers.
 import { afterEach, describe, expect, it } from 'vitest';
 import { RemoteError } from '@sightline/core';
-import { TritonHttpClient, TritonHttpError, backoffDelay, sleep } from '../src/index.js';
+import { TritonHttpClient, TritonHttpError, backoffDelay, sleep, type HttpTransport } from '../src/index.js';
+import { nodeHttpTransport } from '../src/node.js';
 import { binaryResponse, startHttpServer, type TestServer } from './helpers/httpTestServer.js';
 import { freePortForTest } from './helpers/freePort.js';
 
@@ -27,7 +28,10 @@ describe('backoff', () => {
   });
 });
 
-describe('TritonHttpClient retry and limit rules', () => {
+// Every rule must hold the same with the default fetch transport and the node:http one.
+const transports: [string, () => HttpTransport | undefined][] = [['fetch', () => undefined], ['node:http', () => nodeHttpTransport()]];
+
+describe.each(transports)('TritonHttpClient retry and limit rules (%s)', (_name, transport) => {
   it('retries 503 with backoff, then succeeds; sends custom headers and the binary header length', async () => {
     const s = await startHttpServer((_q, _b, res, n) => {
       if (n < 3) { res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"not ready"}'); return; }
@@ -35,7 +39,7 @@ describe('TritonHttpClient retry and limit rules', () => {
       res.writeHead(200, { 'Inference-Header-Content-Length': String(headerLength) }).end(body);
     });
     servers.push(s);
-    const c = new TritonHttpClient({ url: s.url + '/', headers: { Authorization: 'Bearer t' }, backoff: fast });
+    const c = new TritonHttpClient({ transport: transport(), url: s.url + '/', headers: { Authorization: 'Bearer t' }, backoff: fast });
     const r = await c.infer('m', req, { headers: { 'x-trace': '1' } });
     expect(Array.from(r.outputs[0].data as Float32Array)).toEqual([3, 4]);
     expect(s.requests).toHaveLength(3);
@@ -48,7 +52,7 @@ describe('TritonHttpClient retry and limit rules', () => {
   it('gives up after the retries with E_REMOTE_UNAVAILABLE and the server message', async () => {
     const s = await startHttpServer((_q, _b, res) => void res.writeHead(503).end('{"error":"overloaded"}'));
     servers.push(s);
-    const e = await new TritonHttpClient({ url: s.url, retries: 1, backoff: fast }).infer('m', req).catch((x: unknown) => x);
+    const e = await new TritonHttpClient({ transport: transport(), url: s.url, retries: 1, backoff: fast }).infer('m', req).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(TritonHttpError);
     expect((e as TritonHttpError).code).toBe('E_REMOTE_UNAVAILABLE');
     expect((e as TritonHttpError).serverMessage).toBe('overloaded');
@@ -59,7 +63,7 @@ describe('TritonHttpClient retry and limit rules', () => {
     for (const status of [400, 500]) {
       const s = await startHttpServer((_q, _b, res) => void res.writeHead(status).end('{"error":"bad"}'));
       servers.push(s);
-      const e = await new TritonHttpClient({ url: s.url, backoff: fast }).infer('m', req).catch((x: unknown) => x);
+      const e = await new TritonHttpClient({ transport: transport(), url: s.url, backoff: fast }).infer('m', req).catch((x: unknown) => x);
       expect((e as TritonHttpError).status).toBe(status);
       expect((e as TritonHttpError).code).toBe('E_REMOTE_HTTP');
       expect(s.requests).toHaveLength(1);
@@ -72,7 +76,7 @@ describe('TritonHttpClient retry and limit rules', () => {
       res.writeHead(200).end('{}');
     });
     servers.push(s);
-    const c = new TritonHttpClient({ url: s.url, timeoutMs: 50, retries: 2, backoff: fast });
+    const c = new TritonHttpClient({ transport: transport(), url: s.url, timeoutMs: 50, retries: 2, backoff: fast });
     await expect(c.infer('m', req)).rejects.toMatchObject({ code: 'E_REMOTE_TIMEOUT' });
     expect(s.requests).toHaveLength(1);
     await expect(c.serverMetadata()).rejects.toMatchObject({ code: 'E_REMOTE_TIMEOUT' });
@@ -82,7 +86,7 @@ describe('TritonHttpClient retry and limit rules', () => {
 
   it('reports a refused connection as E_REMOTE_NETWORK (kind refused) after retrying', async () => {
     const port = await freePortForTest();
-    const e = await new TritonHttpClient({ url: `http://127.0.0.1:${port}`, retries: 2, backoff: fast }).infer('m', req).catch((x: unknown) => x);
+    const e = await new TritonHttpClient({ transport: transport(), url: `http://127.0.0.1:${port}`, retries: 2, backoff: fast }).infer('m', req).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RemoteError);
     expect((e as RemoteError).code).toBe('E_REMOTE_NETWORK');
     expect((e as RemoteError).details.kind).toBe('refused');
@@ -97,7 +101,7 @@ describe('TritonHttpClient retry and limit rules', () => {
       } else res.writeHead(200, { 'content-length': '5000' }).end(Buffer.alloc(5000));
     });
     servers.push(s);
-    const c = new TritonHttpClient({ url: s.url, maxResponseBytes: 2000 });
+    const c = new TritonHttpClient({ transport: transport(), url: s.url, maxResponseBytes: 2000 });
     await expect(c.infer('m', req)).rejects.toMatchObject({ code: 'E_REMOTE_TOO_LARGE' });
     await expect(c.infer('chunked', req)).rejects.toMatchObject({ code: 'E_REMOTE_TOO_LARGE' });
   });
@@ -108,16 +112,16 @@ describe('TritonHttpClient retry and limit rules', () => {
       else res.writeHead(200, { 'Inference-Header-Content-Length': '99999' }).end('{"model_name":"m"}');
     });
     servers.push(s);
-    const c = new TritonHttpClient({ url: s.url });
+    const c = new TritonHttpClient({ transport: transport(), url: s.url });
     await expect(c.infer('m', req)).rejects.toMatchObject({ code: 'E_REMOTE_PROTOCOL' });
     await expect(c.serverMetadata()).rejects.toMatchObject({ code: 'E_REMOTE_PROTOCOL' });
   });
 
   it('rejects bad options and an already-aborted signal', async () => {
-    expect(() => new TritonHttpClient({ url: 'ftp://x' })).toThrow(/http/);
-    expect(() => new TritonHttpClient({ url: 'http://x', timeoutMs: -1 })).toThrow(/timeoutMs/);
+    expect(() => new TritonHttpClient({ transport: transport(), url: 'ftp://x' })).toThrow(/http/);
+    expect(() => new TritonHttpClient({ transport: transport(), url: 'http://x', timeoutMs: -1 })).toThrow(/timeoutMs/);
     const ac = new AbortController();
     ac.abort();
-    await expect(new TritonHttpClient({ url: 'http://127.0.0.1:9' }).serverLive({ signal: ac.signal })).rejects.toMatchObject({ code: 'E_ABORTED' });
+    await expect(new TritonHttpClient({ transport: transport(), url: 'http://127.0.0.1:9' }).serverLive({ signal: ac.signal })).rejects.toMatchObject({ code: 'E_ABORTED' });
   });
 });
