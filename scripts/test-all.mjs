@@ -67,7 +67,9 @@ const want = (p) => only.length === 0 || only.includes(p);
 // 1. Real tools: Chromium, nginx, Python venv with tritonserver + pycocotools.
 if (want('triton') || want('e2e') || want('unit')) {
   phase('setup: system', process.execPath, ['scripts/setup-system.mjs'], { timeoutMin: 10 }) || fail('could not install chromium/nginx/python3-venv (apt-get)');
-  phase('setup: python', process.execPath, ['scripts/setup-python.mjs'], { timeoutMin: 10 }) || fail('could not create the Python venv with nvidia-pytriton (pip)');
+  // setup-triton = setup-python (venv: nvidia-pytriton's tritonserver, onnxruntime, tritonclient, pycocotools)
+  // + libpython for the python-backend stub + the .venv/triton-runtime tree the server runs from.
+  phase('setup: triton + python', process.execPath, ['scripts/setup-triton.mjs'], { timeoutMin: 15 }) || fail('could not prepare the Triton server / Python venv (apt, pip)');
 }
 // 2. Types and build (dist/ is what the CLI and benches run).
 phase('build (turbo → tsc -b)', 'npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { timeoutMin: 10 }) || fail('the TypeScript build failed (see errors above)');
