@@ -214,6 +214,24 @@ describe.skipIf(!ok)('TritonGrpcClient against tritonserver', () => {
     await expect(dead.serverLive()).rejects.toMatchObject({ code: 'E_DISPOSED' });
   });
 
+  it('gives the same answers and errors through the grpc-js infer path (inferTransport: grpc-js)', async () => {
+    const slow = new TritonGrpcClient({ url: server.grpcUrl, inferTransport: 'grpc-js' });
+    try {
+      const x = pseudoImage(3, 1000);
+      const req = { inputs: [{ name: 'IN_FP32', datatype: 'FP32' as const, shape: [1000], data: x }] };
+      const [a, b] = await Promise.all([slow.infer('echo', req), client.infer('echo', req)]);
+      expect(Array.from(a.outputs[0].data as Float32Array)).toEqual(Array.from(x));
+      expect(Array.from(b.outputs[0].data as Float32Array)).toEqual(Array.from(x));
+      expect(a.bytesSent).toBe(b.bytesSent);
+      expect(a.bytesReceived).toBe(b.bytesReceived);
+      const e = await codeOf(slow.infer('no_such_model', req));
+      expect(e.details.status).toBe(404);
+    } finally {
+      await slow.close();
+    }
+    expect(() => new TritonGrpcClient({ url: server.grpcUrl, inferConnections: 0 })).toThrow(/inferConnections/);
+  });
+
   // Last: it restarts the shared server.
   it('fails fast with a typed error when the server dies mid-call, then reconnects after a restart', async () => {
     const x = pseudoImage(9, 8 * 3 * 640 * 640);

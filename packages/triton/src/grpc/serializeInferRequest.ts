@@ -26,18 +26,30 @@ function writeVarint(buf: Buffer, off: number, n: number): number {
   return off;
 }
 
-export function serializeInferRequest(def: MethodDefinition<WireInferRequest, WireInferResponse>, req: WireInferRequest): Buffer {
+/** The request as pieces (protobuf header, then per input its tag + length and a view of the caller's
+ * bytes): a transport that writes pieces sends the tensors without copying them at all. */
+export function serializeInferRequestParts(def: MethodDefinition<WireInferRequest, WireInferResponse>, req: WireInferRequest): { pieces: Uint8Array[]; length: number } {
   const head = def.requestSerialize({ ...req, raw_input_contents: [] });
-  let total = head.length;
-  for (const r of req.raw_input_contents) total += 1 + varintSize(r.byteLength) + r.byteLength;
-  const out = Buffer.allocUnsafe(total);
-  head.copy(out, 0);
-  let off = head.length;
+  const pieces: Uint8Array[] = [head];
+  let length = head.length;
   for (const r of req.raw_input_contents) {
-    out[off++] = RAW_INPUT_TAG;
-    off = writeVarint(out, off, r.byteLength);
-    out.set(r, off);
-    off += r.byteLength;
+    const prefix = Buffer.allocUnsafe(1 + varintSize(r.byteLength));
+    prefix[0] = RAW_INPUT_TAG;
+    writeVarint(prefix, 1, r.byteLength);
+    pieces.push(prefix, r);
+    length += prefix.length + r.byteLength;
+  }
+  return { pieces, length };
+}
+
+/** One buffer (what grpc-js's serialize callback must return): one copy of the tensor bytes. */
+export function serializeInferRequest(def: MethodDefinition<WireInferRequest, WireInferResponse>, req: WireInferRequest): Buffer {
+  const { pieces, length } = serializeInferRequestParts(def, req);
+  const out = Buffer.allocUnsafe(length);
+  let off = 0;
+  for (const p of pieces) {
+    out.set(p, off);
+    off += p.byteLength;
   }
   return out;
 }

@@ -2,12 +2,13 @@
 // KServe v2 gRPC client for Node (Triton's GRPCInferenceService), with the same InferenceClient contract
 // as the fetch-based HTTP client: raw tensor contents both ways, typed errors, deadlines, abort, metadata
 // headers, and strict validation of every output before it is exposed.
-import { Client, Metadata, credentials as grpcCredentials, type CallOptions as GrpcCallOptions, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, credentials as grpcCredentials, status as grpcStatus, type CallOptions as GrpcCallOptions, type ServiceError } from '@grpc/grpc-js';
 import { OptionError, RemoteError, SightlineError } from '@sightline/core';
 import type { CallOptions, InferenceClient, InferRequest, InferResponse, ModelConfigSummary, ModelMetadata, ParameterMap, ServerMetadata } from '../types.js';
 import { fromGrpcError } from './grpcErrors.js';
-import { inferenceMethods, type InferenceMethods, type InferenceRpc, type RpcName, type WireInferRequest, type WireParameters } from './inferenceService.js';
-import { serializeInferRequest } from './serializeInferRequest.js';
+import { inferenceMethods, type InferenceMethods, type InferenceRpc, type RpcName, type WireInferRequest, type WireInferResponse, type WireParameters } from './inferenceService.js';
+import { serializeInferRequest, serializeInferRequestParts } from './serializeInferRequest.js';
+import { Http2UnaryChannel, serviceError } from './http2UnaryCall.js';
 import { encodeRawInput } from './rawTensor.js';
 import { checkDatatype, decodeOutputs, fromWireParameters, summarizeConfig } from './wireDecoding.js';
 
@@ -22,11 +23,19 @@ export interface TritonGrpcClientOptions {
   maxMessageBytes?: number;
   /** Extra grpc-js channel options (keepalive, load balancing…). */
   channelOptions?: Record<string, string | number>;
+  /**
+   * How ModelInfer travels: 'http2' (default) writes it on node:http2 directly (no tensor copies, ~25-35%
+   * faster than grpc-js here); 'grpc-js' sends it through the grpc-js channel like the other RPCs.
+   */
+  inferTransport?: 'http2' | 'grpc-js';
+  /** HTTP/2 connections ModelInfer calls are spread over (inferTransport 'http2'; default 4). */
+  inferConnections?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_MESSAGE = 256 * 1024 * 1024;
 const DEFAULT_FLOW_CONTROL_WINDOW = 64 * 1024 * 1024;
+const DEFAULT_INFER_CONNECTIONS = 4;
 
 interface CallResult<R> {
   value: R;
@@ -41,6 +50,7 @@ export class TritonGrpcClient implements InferenceClient {
   private readonly methods: InferenceMethods;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  private readonly fast: Http2UnaryChannel | undefined;
   private closed = false;
 
   constructor(options: TritonGrpcClientOptions | string) {
@@ -58,12 +68,19 @@ export class TritonGrpcClient implements InferenceClient {
     if (!(this.timeoutMs >= 0)) throw new OptionError('E_INVALID_OPTION', `timeoutMs must be >= 0, got ${o.timeoutMs}`);
     this.headers = { ...o.headers };
     this.methods = inferenceMethods();
+    if (o.inferTransport !== undefined && o.inferTransport !== 'http2' && o.inferTransport !== 'grpc-js') {
+      throw new OptionError('E_INVALID_OPTION', `inferTransport must be 'http2' or 'grpc-js', got ${JSON.stringify(o.inferTransport)}`);
+    }
+    const window = Math.min(maxBytes, DEFAULT_FLOW_CONTROL_WINDOW);
+    const connections = o.inferConnections ?? DEFAULT_INFER_CONNECTIONS;
+    if (!Number.isInteger(connections) || connections < 1 || connections > 64) throw new OptionError('E_INVALID_OPTION', `inferConnections must be an integer in 1..64, got ${connections}`);
+    this.fast = o.inferTransport === 'grpc-js' ? undefined : new Http2UnaryChannel({ origin: `${tls ? 'https' : 'http'}://${address}`, maxMessageBytes: maxBytes, windowBytes: window, connections });
     this.client = new Client(address, tls ? grpcCredentials.createSsl() : grpcCredentials.createInsecure(), {
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
       // HTTP/2's 64 KiB default receive window makes the server stall every 64 KiB of a multi-MB output
       // tensor waiting for WINDOW_UPDATEs; a window the size of a few outputs halves large-infer latency.
-      'grpc-node.flow_control_window': Math.min(maxBytes, DEFAULT_FLOW_CONTROL_WINDOW),
+      'grpc-node.flow_control_window': window,
       ...o.channelOptions,
     });
   }
@@ -111,11 +128,8 @@ export class TritonGrpcClient implements InferenceClient {
       return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: toWireParameters(t.parameters) };
     });
     const outputs = (request.outputs ?? []).map((r) => ({ name: r.name, parameters: toWireParameters(r.parameters) }));
-    const { value, bytesSent, bytesReceived } = await this.call(
-      'ModelInfer',
-      { model_name: model, model_version: o?.version ?? '', id: request.id ?? '', parameters: toWireParameters(request.parameters), inputs, outputs, raw_input_contents: raw },
-      o,
-    );
+    const wire: WireInferRequest = { model_name: model, model_version: o?.version ?? '', id: request.id ?? '', parameters: toWireParameters(request.parameters), inputs, outputs, raw_input_contents: raw };
+    const { value, bytesSent, bytesReceived } = this.fast ? await this.inferHttp2(wire, o) : await this.call('ModelInfer', wire, o);
     const res: InferResponse = { modelName: value.model_name, outputs: decodeOutputs(value), bytesSent, bytesReceived };
     if (value.model_version) res.modelVersion = value.model_version;
     if (value.id) res.id = value.id;
@@ -128,6 +142,31 @@ export class TritonGrpcClient implements InferenceClient {
     if (this.closed) return;
     this.closed = true;
     this.client.close();
+    this.fast?.close();
+  }
+
+  private async inferHttp2(wire: WireInferRequest, o: CallOptions = {}): Promise<CallResult<WireInferResponse>> {
+    const name = 'ModelInfer';
+    if (this.closed) throw new SightlineError('E_DISPOSED', `${name} ${this.url}: client is closed`);
+    const signal = o.signal;
+    if (signal?.aborted) throw new SightlineError('E_ABORTED', `${name} ${this.url}: aborted before it was sent`, { cause: signal.reason });
+    const metadata = this.metadata(o.headers);
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    const deadline = timeoutMs > 0 && Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : undefined;
+    const def = this.methods.ModelInfer;
+    const { pieces, length } = serializeInferRequestParts(def, wire);
+    try {
+      const body = await this.fast!.call(def.path, pieces, length, metadata, deadline, signal);
+      let value: WireInferResponse;
+      try {
+        value = def.responseDeserialize(body);
+      } catch (e) {
+        throw serviceError(grpcStatus.INTERNAL, `Response message parsing error: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      return { value, bytesSent: length, bytesReceived: body.length };
+    } catch (e) {
+      throw fromGrpcError(e, name, this.url, signal?.aborted === true);
+    }
   }
 
   private call<K extends RpcName>(name: K, request: InferenceRpc[K][0], o: CallOptions = {}): Promise<CallResult<InferenceRpc[K][1]>> {
