@@ -12,5 +12,5 @@ export * from './batchInfer.js';
 export * from './endpointPool.js';
 export * from './remoteOutputLayout.js';
 export * from './remoteDetector.js';
-export * from './transport/httpTransport.js';
+export type * from './transport/httpTransport.js';
 export * from './transport/fetchTransport.js';

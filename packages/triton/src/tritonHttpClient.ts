@@ -8,7 +8,8 @@ import { DEFAULT_MAX_RESPONSE_BYTES, parseHeaderLength, parseInferResponse } fro
 import { summarizeModelConfig } from './modelConfigSummary.js';
 import { TritonHttpError } from './tritonHttpError.js';
 import { fetchTransport, type FetchLike } from './transport/fetchTransport.js';
-import { totalLength, type HttpTransport, type ResponseHeaders } from './transport/httpTransport.js';
+import { totalLength } from './transport/bodyBuffer.js';
+import type { HttpTransport, ResponseHeaders } from './transport/httpTransport.js';
 import type {
   CallOptions, InferRequest, InferResponse, InferenceClient, ModelConfigSummary, ModelMetadata, ServerMetadata, TensorMetadata,
 } from './types.js';

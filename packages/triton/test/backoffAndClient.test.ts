@@ -117,6 +117,20 @@ describe.each(transports)('TritonHttpClient retry and limit rules (%s)', (_name,
     await expect(c.serverMetadata()).rejects.toMatchObject({ code: 'E_REMOTE_PROTOCOL' });
   });
 
+  it('returns binary outputs as aligned views of the response body, not copies, whatever the JSON header length', async () => {
+    for (const pad of ['', ' ', '  ', '   ']) {
+      const y = new Float32Array([1.5, -2, 3, 4]);
+      const json = Buffer.from(JSON.stringify({ model_name: 'm', outputs: [{ name: 'y', datatype: 'FP32', shape: [4], parameters: { binary_data_size: 16 } }] }) + pad);
+      const s = await startHttpServer((_q, _b, res) => void res.writeHead(200, { 'Inference-Header-Content-Length': String(json.length) }).end(Buffer.concat([json, Buffer.from(y.buffer)])));
+      servers.push(s);
+      const out = (await new TritonHttpClient({ transport: transport(), url: s.url }).infer('m', req)).outputs[0].data as Float32Array;
+      expect(Array.from(out)).toEqual([1.5, -2, 3, 4]);
+      expect(out.byteOffset % 8).toBe(0);
+      // A view: its buffer holds the JSON header too (a copy would hold just the 16 tensor bytes).
+      expect(out.buffer.byteLength).toBeGreaterThanOrEqual(json.length + 16);
+    }
+  });
+
   it('rejects bad options and an already-aborted signal', async () => {
     expect(() => new TritonHttpClient({ transport: transport(), url: 'ftp://x' })).toThrow(/http/);
     expect(() => new TritonHttpClient({ transport: transport(), url: 'http://x', timeoutMs: -1 })).toThrow(/timeoutMs/);

@@ -1,6 +1,7 @@
 // Default transport: WHATWG fetch (browsers, workers, Deno, Node). fetch decompresses gzip/deflate itself.
 import { RemoteError } from '@sightline/core';
-import { alignmentPad, INFER_HEADER_LENGTH, totalLength, type HttpTransport, type TransportRequest, type TransportResponse } from './httpTransport.js';
+import { alignmentPad, INFER_HEADER_LENGTH, joinAligned, totalLength } from './bodyBuffer.js';
+import type { HttpTransport, TransportRequest, TransportResponse } from './httpTransport.js';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -67,12 +68,5 @@ async function readLimited(res: Response, limit: number, url: string): Promise<U
     total += value.byteLength;
   }
   if (buf) return total === buf.byteLength ? buf : buf.subarray(0, total);
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
+  return joinAligned(chunks, total, res.headers.get(INFER_HEADER_LENGTH));
 }

@@ -36,17 +36,3 @@ export interface HttpTransport {
   /** Releases pooled connections. */
   close?(): void;
 }
-
-export const INFER_HEADER_LENGTH = 'inference-header-content-length';
-
-/** Byte offset that makes `headerLength` land on an 8-byte boundary (0 when unknown). */
-export function alignmentPad(headerLength: string | null): number {
-  if (headerLength === null || !/^\d{1,15}$/.test(headerLength.trim())) return 0;
-  return (8 - (Number(headerLength.trim()) % 8)) % 8;
-}
-
-export function totalLength(chunks: readonly Uint8Array[] | undefined): number {
-  let n = 0;
-  if (chunks) for (const c of chunks) n += c.byteLength;
-  return n;
-}

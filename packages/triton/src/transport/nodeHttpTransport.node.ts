@@ -6,7 +6,8 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
 import { OptionError, RemoteError } from '@sightline/core';
-import { alignmentPad, INFER_HEADER_LENGTH, totalLength, type HttpTransport, type ResponseHeaders, type TransportRequest, type TransportResponse } from './httpTransport.js';
+import { alignmentPad, INFER_HEADER_LENGTH, joinAligned, totalLength } from './bodyBuffer.js';
+import type { HttpTransport, ResponseHeaders, TransportRequest, TransportResponse } from './httpTransport.js';
 
 export interface NodeHttpTransportOptions {
   /** Most sockets per host (default 64: at least the concurrency callers use). */
@@ -137,14 +138,7 @@ function readBody(res: IncomingMessage, limit: number, url: string, resolve: (b:
       if (!res.complete) return stop(Object.assign(new Error('response ended early'), { code: 'ECONNRESET' }));
       done = true;
       if (buf) return resolve(total === buf.byteLength ? buf : buf.subarray(0, total));
-      if (chunks.length === 1) return resolve(chunks[0]);
-      const out = new Uint8Array(total);
-      let off = 0;
-      for (const c of chunks) {
-        out.set(c, off);
-        off += c.byteLength;
-      }
-      resolve(out);
+      resolve(joinAligned(chunks, total, (res.headers[INFER_HEADER_LENGTH] as string | undefined) ?? null));
     });
   }
 }
