@@ -42,7 +42,8 @@ function vitestPhase(project, timeoutMin) {
   if (existsSync(out)) {
     const j = JSON.parse(readFileSync(out, 'utf8'));
     totals.passed += j.numPassedTests ?? 0;
-    totals.failed += j.numFailedTests ?? 0;
+    // A suite that fails in beforeAll reports its tests as skipped: count the suite itself as a failure.
+    totals.failed += (j.numFailedTests ?? 0) + (j.numFailedTestSuites ?? 0);
     totals.skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
     if ((j.numTotalTests ?? 0) === 0) fail(`the ${project} suite ran no test`);
   } else if (!ok) {
