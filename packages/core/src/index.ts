@@ -26,6 +26,8 @@ export * from './layout/anchorCount.js';
 export * from './preprocess/pixelBuffer.js';
 export type { PreprocessDType, PreprocessLayout, PreprocessData, PreprocessOut, PreprocessResult } from './preprocess/tensorOutput.js';
 export * from './preprocess/letterboxPreprocessor.js';
+export * from './preprocess/opencvLinear.js';
+export { pilAxis, type PilAxis } from './preprocess/pilBilinear.js';
 export * from './preprocess/cropGeometry.js';
 export * from './preprocess/classifyPreprocessor.js';
 export * from './preprocess/packBatch.js';

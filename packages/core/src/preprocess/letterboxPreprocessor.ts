@@ -7,6 +7,7 @@
 import { computeLetterbox, type LetterboxGeometry } from '../geometry/letterbox.js';
 import { OptionError } from '../errors.js';
 import { validatePixelBuffer, type PixelBuffer } from './pixelBuffer.js';
+import { opencvLinearCoefficients } from './opencvLinear.js';
 import {
   buildLut,
   checkDType,
@@ -37,8 +38,6 @@ export interface LetterboxPreprocessOptions {
   out?: PreprocessOut;
 }
 
-const COEF_SCALE = 2048; // OpenCV INTER_RESIZE_COEF_SCALE (11 bits)
-
 /** Per-column and per-row source indices and fixed-point weights for one (src size, resized size, channels). */
 interface ResizePlan {
   srcW: number;
@@ -58,42 +57,6 @@ interface ResizePlan {
   yb1: Int32Array;
 }
 
-/** cvRound of a float: round half to even. */
-function rint(v: number): number {
-  const f = Math.floor(v);
-  const d = v - f;
-  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
-}
-
-/**
- * OpenCV's coordinate map for INTER_LINEAR: half-pixel centres, float32 arithmetic. Columns outside the image
- * get their weight clamped to the edge pixel; rows keep their weight and only the row index is clamped
- * (OpenCV's vertical pass does that, which can round 1 lower at the top/bottom edges of an upscale).
- */
-function linearCoeffs(srcSize: number, dstSize: number, idx0: Int32Array, idx1: Int32Array, w0: Int32Array, w1: Int32Array, mul: number, clampWeights: boolean): void {
-  const scale = 1 / (dstSize / srcSize); // OpenCV inverts inv_scale = dsize/ssize
-  const last = srcSize - 1;
-  for (let d = 0; d < dstSize; d++) {
-    let f = Math.fround((d + 0.5) * scale - 0.5);
-    let s = Math.floor(f);
-    f = Math.fround(f - s);
-    if (clampWeights) {
-      if (s < 0) {
-        f = 0;
-        s = 0;
-      }
-      if (s >= last) {
-        f = 0;
-        s = last;
-      }
-    }
-    idx0[d] = Math.min(Math.max(s, 0), last) * mul;
-    idx1[d] = Math.min(Math.max(s + 1, 0), last) * mul;
-    w0[d] = rint(Math.fround(1 - f) * COEF_SCALE);
-    w1[d] = rint(f * COEF_SCALE);
-  }
-}
-
 function makePlan(srcW: number, srcH: number, newW: number, newH: number, channels: number): ResizePlan {
   const plan: ResizePlan = {
     srcW,
@@ -111,8 +74,8 @@ function makePlan(srcW: number, srcH: number, newW: number, newH: number, channe
     yb0: new Int32Array(newH),
     yb1: new Int32Array(newH),
   };
-  linearCoeffs(srcW, newW, plan.xofs0, plan.xofs1, plan.xa0, plan.xa1, channels, true);
-  linearCoeffs(srcH, newH, plan.ysrc0, plan.ysrc1, plan.yb0, plan.yb1, 1, false);
+  opencvLinearCoefficients(srcW, newW, plan.xofs0, plan.xofs1, plan.xa0, plan.xa1, channels, true);
+  opencvLinearCoefficients(srcH, newH, plan.ysrc0, plan.ysrc1, plan.yb0, plan.yb1, 1, false);
   return plan;
 }
 
