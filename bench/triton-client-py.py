@@ -3,6 +3,8 @@ server, same model and same input. `concurrency` threads, each with its own clie
 calls (binary tensors on HTTP, raw contents on gRPC, as tritonclient does by default).
 
 usage: python bench/triton-client-py.py '<json spec>'
+       python bench/triton-client-py.py --serve   (one JSON spec per stdin line, one result line each: the
+       bench keeps this process for the whole run, so rounds alternate with ours without a start-up each)
 spec: { url, protocol: "http"|"grpc", model, input, output, datatype, shape, concurrency, requests, warmup }
 prints one JSON line: { ips, p50_ms, p95_ms, n, wall_s }
 """
@@ -16,8 +18,7 @@ import numpy as np
 NP = {"FP32": np.float32, "FP16": np.float16, "UINT8": np.uint8}
 
 
-def main():
-    spec = json.loads(sys.argv[1])
+def run(spec):
     proto = spec["protocol"]
     if proto == "http":
         import tritonclient.http as tc
@@ -78,7 +79,16 @@ def main():
     lat.sort()
     q = lambda p: lat[min(len(lat) - 1, max(0, round(p * (len(lat) - 1))))]
     images = total * shape[0]
-    print(json.dumps({"ips": images / wall, "p50_ms": q(0.5), "p95_ms": q(0.95), "n": len(lat), "wall_s": wall}))
+    return {"ips": images / wall, "p50_ms": q(0.5), "p95_ms": q(0.95), "n": len(lat), "wall_s": wall}
+
+
+def main():
+    if sys.argv[1] == "--serve":
+        for line in sys.stdin:
+            if line.strip():
+                print(json.dumps(run(json.loads(line))), flush=True)
+        return
+    print(json.dumps(run(json.loads(sys.argv[1]))))
 
 
 if __name__ == "__main__":
