@@ -7,8 +7,10 @@ import {
   DEFAULT_CACHE_NAME,
   evictModel,
   type DetectResult,
+  isItemError,
   type Detector,
   type DetectorOptions,
+  type ItemError,
   type Overlay,
   type WatchHandle,
 } from '@sightline/web';
@@ -60,9 +62,9 @@ function modelSource(m: ModelChoice): DetectorOptions['model'] {
 }
 
 /** Create a detector for the current model and backend. `remote` routing is used when this build has it. */
-async function makeDetector(m: ModelChoice, backend: BackendUi, onProgress = true): Promise<Detector> {
+async function makeDetector(m: ModelChoice, backend: BackendUi, onProgress = true, withRemote = true): Promise<Detector> {
   const remote = remoteConfig();
-  const opts: DetectorOptions & { remote?: { url: string; model: string } } = {
+  const opts: DetectorOptions = {
     model: modelSource(m),
     backend: backend === 'remote' ? 'auto' : backend,
     conf: conf(),
@@ -84,17 +86,17 @@ async function makeDetector(m: ModelChoice, backend: BackendUi, onProgress = tru
       ui.fallback.hidden = false;
     },
   };
-  if (remote && (backend === 'remote' || remoteSupported !== false)) {
-    // Hybrid routing is feature-detected: builds without it reject the option, and we retry locally.
+  if (remote && (backend === 'remote' || withRemote)) {
+    // Hybrid mode: 'remote' pins every call to Triton; otherwise the library routes per call (batches go remote
+    // when that is cheaper) and recomputes failed items locally.
     try {
-      const hybrid = { ...opts, remote, ...(backend === 'remote' ? { backend: 'remote' } : {}) };
-      const d = await createDetector(hybrid as DetectorOptions);
+      const d = await createDetector({ ...opts, remote, policy: { mode: backend === 'remote' ? 'remote' : 'auto' } });
       remoteSupported = true;
-      return d;
+      return d as unknown as Detector;
     } catch (e) {
       if ((e as { code?: string }).code !== 'E_INVALID_OPTION') throw e;
       remoteSupported = false;
-      ui.remoteNote.textContent = `This build of @sightline/web has no remote routing (${errorText(e)}); running locally.`;
+      ui.remoteNote.textContent = `Remote routing refused: ${errorText(e)}; running locally.`;
     }
   }
   return createDetector(opts);
@@ -226,10 +228,13 @@ function stopCamera(): void {
 
 // ---- images ----------------------------------------------------------------------------------------
 
+function backendText(r: DetectResult): string {
+  return r.route ? `${r.backend} (${r.route.path})` : r.backend;
+}
+
 function addBytes(r: DetectResult): void {
-  const sent = (r as DetectResult & { bytesSent?: number }).bytesSent;
-  if (typeof sent === 'number') {
-    bytesToServer += sent;
+  if (r.bytes) {
+    bytesToServer += r.bytes.up;
     ui.hud.bytes.textContent = formatBytes(bytesToServer);
   }
 }
@@ -248,7 +253,7 @@ async function detectStill(bitmap: ImageBitmap, name: string): Promise<void> {
     const r = await detector.detect(copy, { conf: conf(), iou: iou() });
     paintStill(ui.still, bitmap, r.detections);
     hook.last = { source: 'image', frameIndex: 0, width: r.width, height: r.height, detections: r.detections };
-    ui.hud.backend.textContent = r.backend;
+    ui.hud.backend.textContent = backendText(r);
     ui.hud.objects.textContent = String(r.detections.length);
     ui.hud.fps.textContent = '–';
     showTimings(r.timings);
@@ -285,21 +290,28 @@ async function runBatch(files: File[]): Promise<void> {
     const chunk = files.slice(i, i + BATCH_CHUNK);
     setStatus(`Batch: ${done}/${files.length}…`);
     try {
-      const results = await detector.detectBatch(chunk, { conf: conf(), iou: iou() });
+      // A hybrid detector answers one outcome per item: a result or that item's own error.
+      const results = (await detector.detectBatch(chunk, { conf: conf(), iou: iou() })) as Array<DetectResult | ItemError>;
       for (let k = 0; k < chunk.length; k++) {
-        const r = results[k];
+        const o = results[k];
         const li = document.createElement('li');
         const canvas = document.createElement('canvas');
         const cap = document.createElement('p');
-        cap.textContent = `${chunk[k].name}: ${summarize(r.detections)}`;
         li.append(canvas, cap);
         ui.batchGrid.append(li);
+        if (isItemError(o)) {
+          cap.textContent = `${chunk[k].name}: failed (${errorText(o.error)})`;
+          hook.errors.push(cap.textContent);
+          continue;
+        }
+        const r = o;
+        cap.textContent = `${chunk[k].name}: ${summarize(r.detections)}${r.route ? ` — ${r.route.path}` : ''}`;
         const bmp = await createImageBitmap(chunk[k]);
         paintStill(canvas, bmp, r.detections, 480);
         bmp.close();
         hook.batch.push({ name: chunk[k].name, detections: r.detections });
         addBytes(r);
-        ui.hud.backend.textContent = r.backend;
+        ui.hud.backend.textContent = backendText(r);
       }
     } catch (e) {
       fail(`Batch item ${i + 1}–${i + chunk.length}`, e);
@@ -331,7 +343,7 @@ async function compare(): Promise<void> {
   let remoteDet: Detector | null = null;
   let localDet: Detector | null = null;
   try {
-    localDet = await makeDetector(model, 'auto', false);
+    localDet = await makeDetector(model, 'auto', false, false);
     remoteDet = await makeDetector(model, 'remote', false);
     if (remoteSupported === false) return;
     const [a, b] = [await localDet.detect(await createImageBitmap(currentStill.bitmap), { conf: conf(), iou: iou() }), await remoteDet.detect(await createImageBitmap(currentStill.bitmap), { conf: conf(), iou: iou() })];
