@@ -137,6 +137,8 @@ describe.skipIf(!ok)('TritonGrpcClient against tritonserver', () => {
     expect(y[n - 1]).toBe(x[n - 1]);
     expect(y[12345]).toBe(x[12345]);
     expect(res.bytesReceived).toBeGreaterThan(n * 4);
+    // Received aligned: the output is a view of the response message (a copy would own just its 12 MiB).
+    expect(y.buffer.byteLength).toBeGreaterThan(y.byteLength);
   });
 
   it('refuses a message above maxMessageBytes with E_REMOTE_TOO_LARGE', async () => {

@@ -9,6 +9,7 @@ import { fromGrpcError } from '../src/grpc/grpcErrors.js';
 import { summarizeConfig } from '../src/grpc/wireDecoding.js';
 import { inferenceMethods } from '../src/grpc/inferenceService.js';
 import { serializeInferRequest } from '../src/grpc/serializeInferRequest.js';
+import { fieldDataOffset } from '../src/grpc/http2UnaryCall.js';
 
 const codeOf = (f: () => unknown): string => {
   try {
@@ -135,5 +136,24 @@ describe('ModelConfig decoding', () => {
     const m = inferenceMethods().ModelInfer;
     const full = m.responseSerialize({ model_name: 'x', model_version: '1', id: '', parameters: {}, outputs: [{ name: 'o', datatype: 'FP32', shape: [4], parameters: {}, contents: null }], raw_output_contents: [Buffer.alloc(16)] });
     expect(() => m.responseDeserialize(full.subarray(0, full.length - 5))).toThrow();
+  });
+});
+
+describe('fieldDataOffset (alignment hint for received ModelInfer responses)', () => {
+  it('finds where the first raw_output_contents bytes start, and gives -1 for truncated or non-protobuf bytes', () => {
+    const raw = Buffer.from(new Float32Array([1, 2, 3]).buffer);
+    const msg = inferenceMethods().ModelInfer.responseSerialize({
+      model_name: 'm', model_version: '1', id: 'abc', parameters: { p: { int64_param: 5 } },
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [3], parameters: {}, contents: null }],
+      raw_output_contents: [raw],
+    });
+    const at = fieldDataOffset(msg, 0, msg.length, 6);
+    expect(at).toBeGreaterThan(0);
+    expect(Buffer.from(msg.subarray(at, at + raw.length)).equals(raw)).toBe(true);
+    const shifted = Buffer.concat([Buffer.alloc(3), msg]);
+    expect(fieldDataOffset(shifted, 3, shifted.length, 6)).toBe(at);
+    expect(fieldDataOffset(msg, 0, 4, 6)).toBe(-1);
+    expect(fieldDataOffset(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 0, 9, 6)).toBe(-1);
+    expect(fieldDataOffset(Buffer.from([0x0f]), 0, 1, 6)).toBe(-1); // wire type 7 does not exist
   });
 });

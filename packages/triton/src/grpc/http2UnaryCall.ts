@@ -71,9 +71,11 @@ export class Http2UnaryChannel {
 
   /**
    * Send one framed message (pieces concatenated = the protobuf bytes, `length` long) and resolve with the
-   * response message. `deadline` is an absolute Date.now() ms or undefined.
+   * response message. `deadline` is an absolute Date.now() ms or undefined. `alignField`: a bytes field
+   * number whose first occurrence should start 8-byte aligned in the returned buffer (so typed views of it
+   * need no copy); located in the first chunk, best effort.
    */
-  call(path: string, pieces: readonly Uint8Array[], length: number, metadata: Metadata, deadline: number | undefined, signal?: AbortSignal): Promise<Buffer> {
+  call(path: string, pieces: readonly Uint8Array[], length: number, metadata: Metadata, deadline: number | undefined, signal?: AbortSignal, alignField?: number): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       if (this.closed) return reject(serviceError(GrpcStatus.UNAVAILABLE, 'Channel has been shut down'));
       if (length > this.o.maxMessageBytes) {
@@ -156,7 +158,10 @@ export class Http2UnaryChannel {
             if (++messages > 1) return finish(serviceError(GrpcStatus.UNIMPLEMENTED, 'Received more than one message for a unary call'));
             const size = prefix.readUInt32BE(1);
             if (size > this.o.maxMessageBytes) return finish(serviceError(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${size} vs. ${this.o.maxMessageBytes})`));
-            body = Buffer.allocUnsafeSlow(size);
+            // Not zero-filled: a body is only handed out once every byte has arrived.
+            const at = alignField === undefined ? -1 : fieldDataOffset(chunk, off, chunk.length, alignField);
+            const pad = at < 0 ? 0 : (8 - (at % 8)) % 8;
+            body = Buffer.from(Buffer.allocUnsafeSlow(size + pad).buffer, pad, size);
             have = 0;
           }
           const n = Math.min(body.length - have, chunk.length - off);
@@ -199,6 +204,40 @@ export class Http2UnaryChannel {
       s.session = undefined;
     }
   }
+}
+
+/** Offset (from `start`) of the data of the first top-level length-delimited `field` within [start, end);
+ * -1 when not found there or the bytes are not protobuf-shaped. Only used to pick an alignment. */
+export function fieldDataOffset(b: Uint8Array, start: number, end: number, field: number): number {
+  let p = start;
+  const varint = (): number => {
+    let v = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      if (p >= end) return -1;
+      const x = b[p++];
+      v += (x & 0x7f) * mul;
+      if (x < 0x80) return v;
+      mul *= 128;
+    }
+    return -1;
+  };
+  while (p < end) {
+    const tag = varint();
+    if (tag < 0) return -1;
+    const wire = tag % 8;
+    if (wire === 2) {
+      const len = varint();
+      if (len < 0) return -1;
+      if (Math.floor(tag / 8) === field) return p - start;
+      p += len;
+    } else if (wire === 0) {
+      if (varint() < 0) return -1;
+    } else if (wire === 1) p += 8;
+    else if (wire === 5) p += 4;
+    else return -1;
+  }
+  return -1;
 }
 
 function safeDecode(s: string): string {

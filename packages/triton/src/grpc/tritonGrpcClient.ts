@@ -36,6 +36,8 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_MESSAGE = 256 * 1024 * 1024;
 const DEFAULT_FLOW_CONTROL_WINDOW = 64 * 1024 * 1024;
 const DEFAULT_INFER_CONNECTIONS = 4;
+/** ModelInferResponse.raw_output_contents: received aligned so the first output is a view, not a copy. */
+const RAW_OUTPUT_FIELD = 6;
 
 interface CallResult<R> {
   value: R;
@@ -156,7 +158,7 @@ export class TritonGrpcClient implements InferenceClient {
     const def = this.methods.ModelInfer;
     const { pieces, length } = serializeInferRequestParts(def, wire);
     try {
-      const body = await this.fast!.call(def.path, pieces, length, metadata, deadline, signal);
+      const body = await this.fast!.call(def.path, pieces, length, metadata, deadline, signal, RAW_OUTPUT_FIELD);
       let value: WireInferResponse;
       try {
         value = def.responseDeserialize(body);

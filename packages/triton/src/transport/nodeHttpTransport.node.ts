@@ -107,7 +107,8 @@ function readBody(res: IncomingMessage, limit: number, url: string, resolve: (b:
     let buf: Uint8Array | undefined;
     if (plain && declared !== undefined) {
       const pad = alignmentPad(res.headers[INFER_HEADER_LENGTH] as string | undefined ?? null);
-      buf = new Uint8Array(new ArrayBuffer(declared + pad), pad, declared);
+      // Not zero-filled: every byte is written before the body is handed out (a short body is an error).
+      buf = new Uint8Array(Buffer.allocUnsafeSlow(declared + pad).buffer, pad, declared);
     }
     const chunks: Uint8Array[] = [];
     let total = 0;
