@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type LaunchedBrowser } from './harness/index.js';
 import { openDemo, saveScreenshot, startDemo, waitModel, type DemoServer } from './demoHarness.js';
 import { writeY4m, type Placement } from './y4m.js';
+import { fitRect, mapBox } from '../packages/web/src/overlay/fitRect.js';
+import { classColor } from '../packages/web/src/overlay/palette.js';
 import { requireShared, sharedPath } from '../packages/testkit/src/shared.js';
 import type { DetectReference } from '../packages/testkit/src/referenceMatch.js';
 
@@ -107,15 +109,38 @@ describe.skipIf(!ok)('demo: live camera (fake device from a real clip)', () => {
         const labels = new Set(f.detections.filter((d) => d.score >= 0.5).map((d) => d.label));
         for (const e of expected[k]) expect(labels.has(e.label)).toBe(true);
       }
-      const drawn = await p.page.evaluate(() => window.sightlineDemo.last?.detections.length ?? 0);
-      expect(drawn).toBeGreaterThan(0);
+      // The overlay drew the last result where the video is painted (object-fit: contain inside the stage):
+      // the left edge of each box, mapped with fitRect, carries its class colour.
+      const o = await p.page.evaluate(() => {
+        const c = document.querySelector('canvas.overlay') as HTMLCanvasElement;
+        const v = document.getElementById('video') as HTMLVideoElement;
+        return { cw: c.width, ch: c.height, vw: v.clientWidth, vh: v.clientHeight, dpr: devicePixelRatio, last: window.sightlineDemo.last! };
+      });
+      expect(o.last.detections.length).toBeGreaterThan(0);
+      expect([o.cw, o.ch]).toEqual([Math.round(o.vw * o.dpr), Math.round(o.vh * o.dpr)]);
+      const r = fitRect('contain', o.last.width, o.last.height, o.cw, o.ch);
+      const strongest = [...o.last.detections].sort((a, b) => b.score - a.score)[0];
+      const box = mapBox(strongest.box, r, o.cw, o.ch)!;
+      const edge = await p.page.evaluate(
+        ({ x, y }) => Array.from((document.querySelector('canvas.overlay') as HTMLCanvasElement).getContext('2d')!.getImageData(x, y, 1, 1).data),
+        { x: Math.round(box[0] + 1), y: Math.round((box[1] + box[3]) / 2) },
+      );
+      const hex = classColor(strongest.classId);
+      // Colour exact; alpha partial where the 2 px stroke straddles a fractional pixel edge.
+      expect(edge.slice(0, 3)).toEqual([parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16)]);
+      expect(edge[3]).toBeGreaterThanOrEqual(128);
+      // Outside the painted video (the letterbox bar at the far left) nothing is drawn.
+      const bar = await p.page.evaluate(() => Array.from((document.querySelector('canvas.overlay') as HTMLCanvasElement).getContext('2d')!.getImageData(2, 2, 1, 1).data));
+      expect(bar[3]).toBe(0);
 
-      const stats = await p.page.evaluate(() => window.sightlineDemo.stats!);
+      // Read together: the loop is still running, so both must come from the same instant.
+      const { stats, delivered } = await p.page.evaluate(() => ({ stats: window.sightlineDemo.stats!, delivered: window.sightlineDemo.frames.length }));
       expect(stats.backend).toBe('wasm');
       // 10 fps camera vs ≥ 150 ms inference: frames are skipped, and never more than one is in flight.
       expect(stats.dropped).toBeGreaterThan(0);
       expect(stats.maxInFlight).toBe(1);
-      expect(stats.frames).toBeLessThanOrEqual(frames.length + 1);
+      // stats are those of the latest result: every frame sent before it has been delivered.
+      expect(stats.frames).toBe(delivered);
       const hud = await p.page.evaluate(() => Number(document.getElementById('hud-dropped')?.textContent));
       expect(hud).toBeGreaterThan(0);
 

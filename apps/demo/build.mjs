@@ -25,6 +25,8 @@ export async function buildDemo({ outDir = defaultOutDir, quiet = true } = {}) {
       chunkSizeWarningLimit: 100_000,
       // Inline assets would become data: URLs; keep every file a same-origin request (CSP 'self').
       assetsInlineLimit: 0,
+      // Quiet `npm run demo`: the worker-URL transform is slow once and rolldown would report it every build.
+      rolldownOptions: { checks: { pluginTimings: false } },
     },
   });
   return outDir;
