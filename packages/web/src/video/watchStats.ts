@@ -54,7 +54,8 @@ export class StatsMeter {
       oldest = v;
       n++;
     }
-    this.s.fps = n > 1 && now > oldest ? ((n - 1) * 1000) / (now - oldest) : 0;
+    // One completion in the window (first frame, or a very slow model): estimate from its own latency.
+    this.s.fps = n > 1 && now > oldest ? ((n - 1) * 1000) / (now - oldest) : latency > 0 ? 1000 / latency : 0;
     const m = this.s.timings;
     const first = this.s.backend === null;
     const ema = (prev: number, v: number) => (first ? v : prev + ALPHA * (v - prev));
