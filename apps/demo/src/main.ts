@@ -265,7 +265,7 @@ async function detectStill(bitmap: ImageBitmap, name: string): Promise<void> {
 }
 
 async function openImages(files: File[]): Promise<void> {
-  const images = files.filter((f) => f.type.startsWith('image/') || f.type === '');
+  const images = files.filter((f) => f.type.startsWith('image/') || (f.type === '' && /\.(jpe?g|png|webp|gif|bmp|avif)$/i.test(f.name)));
   if (images.length === 0) return setStatus('No images in what was given.');
   if (images.length === 1) {
     try {
@@ -391,6 +391,8 @@ function wire(): void {
   ui.camera.addEventListener('change', () => void (stream && startCamera()));
   ui.track.addEventListener('change', () => void (watchHandle && startWatching()));
   ui.files.addEventListener('change', () => void openImages([...(ui.files.files ?? [])]));
+  // A folder holds anything: openImages keeps the images (by MIME type, or extension when the type is empty).
+  ui.folder.addEventListener('change', () => void openImages([...(ui.folder.files ?? [])]));
   ui.sample.addEventListener('click', () => void trySample());
   ui.compareBtn.addEventListener('click', () => void compare());
   ui.modelLoad.addEventListener('click', () => {

@@ -18,6 +18,7 @@ export const ui = {
   camStop: $<HTMLButtonElement>('cam-stop'),
   track: $<HTMLInputElement>('track'),
   files: $<HTMLInputElement>('files'),
+  folder: $<HTMLInputElement>('folder'),
   sample: $<HTMLButtonElement>('sample'),
   compareBtn: $<HTMLButtonElement>('compare-btn'),
   modelUrl: $<HTMLInputElement>('model-url'),
