@@ -56,7 +56,7 @@ const bench = {
       info = c.info;
     }
     session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-    const [w, h] = info.inputSize;
+    const [h, w] = info.inputSize; // [height, width], as everywhere in Sightline
     let data: Float32Array;
     if (s.tensorUrl) data = new Float32Array(await (await fetch(s.tensorUrl)).arrayBuffer());
     else {

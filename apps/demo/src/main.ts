@@ -124,7 +124,7 @@ async function loadModel(m: ModelChoice): Promise<void> {
     hook.modelReady = true;
     ui.progress.value = ui.progress.max;
     const i = d.info;
-    ui.modelInfo.textContent = `${m.kind === 'url' ? m.name : m.file.name}: ${i.inputSize[0]}×${i.inputSize[1]}, ${i.labels.length} classes, ${formatBytes(i.modelBytes)}, ${i.numThreads} thread${i.numThreads === 1 ? '' : 's'}`;
+    ui.modelInfo.textContent = `${m.kind === 'url' ? m.name : m.file.name}: ${i.inputSize[1]}×${i.inputSize[0]}, ${i.labels.length} classes, ${formatBytes(i.modelBytes)}, ${i.numThreads} thread${i.numThreads === 1 ? '' : 's'}`;
     ui.hud.backend.textContent = i.backend;
     if (i.fallbacks.length === 0) ui.fallback.hidden = true;
     setStatus(`Ready on ${i.backend}. Start the camera or give it an image.`);
