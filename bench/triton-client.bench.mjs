@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, r3, summarize, writeResult } from './lib/harness.mjs';
 import { startTritonForBench } from './lib/tritonServer.mjs';
@@ -35,7 +35,7 @@ if (!existsSync(join(runtime, 'bin', 'tritonserver')) || !existsSync(python)) {
 
 const REQUESTS = Number(process.env.TRITON_BENCH_REQUESTS ?? 120);
 const WARMUP = 10;
-const ROUNDS = Number(process.env.TRITON_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.TRITON_BENCH_ROUNDS ?? 5);
 const CONCURRENCY = [1, 4, 16];
 
 const IO_MODEL_PY = `import json
@@ -132,6 +132,7 @@ const common = { backend: 'python', device: 'cpu', maxBatchSize: 4, preferredBat
 await writeModelRepository({ onnx: join(shared, 'models', 'yolov8n_dynamic_batch.onnx'), outDir: join(work, 'y32'), name: 'yolov8n', end2end: true, iou: 0.7, ...common });
 await writeModelRepository({ onnx: join(shared, 'models', 'yolov8n_fp16.onnx'), outDir: join(work, 'y16'), name: 'yolov8n_fp16', ensembleUint8: false, ...common });
 
+const loadStart = loadavg()[0];
 const server = await startTritonForBench([ioRepo, join(work, 'y32', 'models'), join(work, 'y16', 'models')]);
 const rows = [];
 try {
@@ -212,6 +213,6 @@ writeResult('triton-client', rows, {
   notes: [
     'Server: the pytriton `tritonserver` binary on CPU, python backend; `io_yolo` (YOLOv8n raw I/O) and `io_e2e` (UINT8 in, NMS rows out) do no compute, so the clients dominate.',
     'Byte rows use real YOLOv8n through a repository written by `writeModelRepository` (python stand-in for TensorRT); HTTP bytes exclude HTTP headers, gRPC bytes are protobuf message sizes (excluding HTTP/2 framing).',
-    'Provisional: measured on a shared 2-core machine; the lead re-runs on a quiet machine.',
+    `Provisional: measured on a shared 2-core machine (1-min load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; other agents' jobs come and go, so single rounds swing by ±40%); the lead re-runs on a quiet machine.`,
   ],
 });
