@@ -2,6 +2,7 @@
 import { EngineClient } from './engineClient.js';
 import type { DetectOptions, DetectResult, DetectorOptions, ImageSource, ItemError, ModelInfo, RemoteTarget } from './types.js';
 import { watch, type WatchHandle, type WatchOptions } from './video/watch.js';
+import type { GpuBufferStats } from './gpu/bufferStats.js';
 
 export interface Detector {
   readonly info: ModelInfo;
@@ -11,6 +12,8 @@ export interface Detector {
   watch(source: HTMLVideoElement | MediaStream, opts: WatchOptions): WatchHandle;
   /** Test hook: destroy the GPU device to exercise device-loss recovery (false on WASM). */
   loseDeviceForTesting(): Promise<boolean>;
+  /** Live GPU buffers on the worker's shared device (null on WASM): diagnostics for long-running pages. */
+  gpuBufferStats(): Promise<GpuBufferStats | null>;
   dispose(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ export async function createDetector(options: DetectorOptions): Promise<Detector
       return c.info;
     },
     loseDeviceForTesting: () => c.loseDevice(),
+    gpuBufferStats: () => c.gpuBufferStats(),
     dispose: () => c.dispose(),
   };
   if (hybrid) {

@@ -9,6 +9,7 @@ import { prepareFrame, releasePrepared, type PreparedFrame } from './sources.js'
 import { EngineWorker } from './workerClient.js';
 import type { EngineInit, Frame, FrameOptions, WireOutcome } from './protocol.js';
 import { deserializeError } from './errorTransfer.js';
+import type { GpuBufferStats } from './gpu/bufferStats.js';
 import type { DetectorOptions, ImageSource, ItemError, ModelInfo, RemoteTarget } from './types.js';
 
 let engineSeq = 0;
@@ -123,6 +124,11 @@ export class EngineClient {
     const frames: Frame[] = prepared.map((p) => p.frame);
     const transfers = prepared.flatMap((p) => p.transfer);
     return (await this.worker.api[call](this.id, transfer(frames, transfers), opts)) as R[];
+  }
+
+  gpuBufferStats(): Promise<GpuBufferStats | null> {
+    this.check();
+    return this.worker.api.gpuBufferStats();
   }
 
   /** Test hook: destroy the GPU device under this engine (device-loss recovery). */

@@ -11,3 +11,4 @@ export { drawDetections, type DrawOptions, type Context2D } from './overlay/draw
 export { createOverlay, type Overlay, type OverlayOptions, type OverlayTarget } from './overlay/overlayCanvas.js';
 export { fitRect, mapBox, lineWidthFor, isObjectFit, type FittedRect, type ObjectFit } from './overlay/fitRect.js';
 export { classColor, textColorOn } from './overlay/palette.js';
+export type { GpuBufferStats } from './gpu/bufferStats.js';

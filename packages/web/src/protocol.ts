@@ -1,6 +1,7 @@
 /** What crosses the main-thread ↔ worker boundary. Pixels always travel as transferables, never as copies. */
 import type { CircuitBreakerOptions, OutputLayout, RouteEvent, RoutingPolicyOptions } from '@sightline/core';
 import type { Wire } from './errorTransfer.js';
+import type { GpuBufferStats } from './gpu/bufferStats.js';
 import type { BackendChoice, ClassifyResult, DetectResult, FallbackEvent, ModelInfo, ProgressEvent, RemoteTarget, RouteProvenance } from './types.js';
 
 export type Frame =
@@ -56,4 +57,6 @@ export interface EngineHostApi {
   loseDevice(id: string): Promise<boolean>;
   /** Live engines (tests check that dispose frees them). */
   engineCount(): number;
+  /** Live GPU buffers on this worker's shared device (null without WebGPU). */
+  gpuBufferStats(): Promise<GpuBufferStats | null>;
 }

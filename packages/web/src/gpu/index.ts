@@ -6,3 +6,5 @@ export * from './letterboxPass.js';
 export * from './classifyCropPass.js';
 export * from './candidatePass.js';
 export * from './gpuDetectPath.js';
+export * from './bufferStats.js';
+export { sharedGpuBufferStats } from './sharedDevice.js';

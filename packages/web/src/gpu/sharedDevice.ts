@@ -6,6 +6,8 @@
  * ~30 s on an H100), so everything must go through this one device.
  */
 
+import { gpuBufferStats, trackGpuBuffers, type GpuBufferStats } from './bufferStats.js';
+
 export interface SharedGpu {
   device: GPUDevice;
   adapterInfo: GPUAdapterInfo;
@@ -84,6 +86,12 @@ export function onSharedGpuLost(listener: (detail: GpuDeviceLostDetail) => void)
   return () => lostTarget.removeEventListener('lost', handler);
 }
 
+/** Live buffers on the shared device (null before it exists): for diagnostics and leak tests. */
+export async function sharedGpuBufferStats(): Promise<GpuBufferStats | null> {
+  const g = pending ? await pending.catch(() => null) : null;
+  return g ? gpuBufferStats(g.device) : null;
+}
+
 /** Forget the cached device (tests, or after the caller destroyed it). Does not destroy it. */
 export function resetSharedGpu(): void {
   pending = null;
@@ -101,6 +109,7 @@ async function createSharedGpu({ gpu, powerPreference = 'high-performance' }: Sh
   }
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  trackGpuBuffers(device);
   const shared: SharedGpu = {
     device,
     adapterInfo: adapter.info,

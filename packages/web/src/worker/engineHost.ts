@@ -8,6 +8,8 @@ import { HybridEngine } from '../engine/hybridEngine.js';
 import type { RouteEvent } from '@sightline/core';
 import { clearModelCache, evictModel } from '../modelLoader.js';
 import { close } from './framePixels.js';
+import { sharedGpuBufferStats } from '../gpu/sharedDevice.js';
+import type { GpuBufferStats } from '../gpu/bufferStats.js';
 import type { EngineHostApi, EngineInit, Frame, FrameOptions, WireOutcome } from '../protocol.js';
 import type { ClassifyResult, DetectResult, FallbackEvent, ModelInfo, ProgressEvent } from '../types.js';
 
@@ -70,5 +72,9 @@ export class EngineHost implements EngineHostApi {
 
   engineCount(): number {
     return this.engines.size;
+  }
+
+  gpuBufferStats(): Promise<GpuBufferStats | null> {
+    return sharedGpuBufferStats();
   }
 }
