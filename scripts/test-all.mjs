@@ -74,6 +74,7 @@ if (want('triton') || want('e2e') || want('unit')) {
 }
 // 2. Types and build (dist/ is what the CLI and benches run).
 phase('build (turbo → tsc -b)', 'npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { timeoutMin: 10 }) || fail('the TypeScript build failed (see errors above)');
+phase('typecheck: demo app', 'npx', ['tsc', '-p', 'apps/demo', '--noEmit'], { timeoutMin: 5 }) || fail('the demo app does not typecheck (see errors above)');
 
 // 3. Suites. Keep going after a failing suite so one run shows every failure.
 let allOk = true;
