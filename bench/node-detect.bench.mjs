@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, r3, summarize, writeResult } from './lib/harness.mjs';
-import { createDetector } from '../packages/node/dist/index.js';
+import { createDetector, createEngineDetector } from '../packages/node/dist/index.js';
+import { startTritonForBench } from './lib/tritonServer.mjs';
 import { evaluateCoco, yoloLabelsToCoco } from '../packages/core/dist/index.js';
 
 const shared = process.env.SIGHTLINE_SHARED ?? join(repoRoot, '..', 'shared');
@@ -16,8 +17,10 @@ const files = ['train2017', 'val2017'].flatMap((s) =>
 );
 const venvPython = join(repoRoot, '.venv', 'bin', 'python');
 
-async function runSet(modelFile, conf) {
-  const det = await createDetector({ model: join(shared, 'models', modelFile), conf });
+async function runSet(modelFile, conf, remote) {
+  const det = remote
+    ? await createEngineDetector({ model: join(shared, 'models', modelFile), conf, backend: 'remote', remote })
+    : await createDetector({ model: join(shared, 'models', modelFile), conf });
   // warm-up
   await det.detect(join(data, 'images', files[0].split, files[0].f));
   const t = { decode: [], preprocess: [], inference: [], postprocess: [], total: [] };
@@ -59,21 +62,36 @@ function mapRows(name, run) {
 }
 
 const rows = [];
-const timing = await runSet('yolov8n.onnx', 0.25);
-const med = Object.fromEntries(Object.entries(timing.t).map(([k, v]) => [k, summarize(v).median]));
-const sum = med.decode + med.preprocess + med.inference + med.postprocess;
-rows.push({
-  case: 'detect 172 images, yolov8n, onnxruntime-node CPU (per image)',
-  ours_ms: r3(med.total),
-  baseline_ms: r3(med.inference),
-  ratio: r3(med.inference / med.total),
-  images_per_s: r3((files.length / timing.wall) * 1000),
-  share_decode: r3(med.decode / sum),
-  share_preprocess: r3(med.preprocess / sum),
-  share_inference: r3(med.inference / sum),
-  share_postprocess: r3(med.postprocess / sum),
-  note: 'baseline_ms = the model run alone (session.run), so ratio = inference share of the whole pipeline',
-});
+function throughputRow(label, timing) {
+  const med = Object.fromEntries(Object.entries(timing.t).map(([k, v]) => [k, summarize(v).median]));
+  const sum = med.decode + med.preprocess + med.inference + med.postprocess;
+  return {
+    case: label,
+    ours_ms: r3(med.total),
+    baseline_ms: r3(med.inference),
+    ratio: r3(med.inference / med.total),
+    images_per_s: r3((files.length / timing.wall) * 1000),
+    share_decode: r3(med.decode / sum),
+    share_preprocess: r3(med.preprocess / sum),
+    share_inference: r3(med.inference / sum),
+    share_postprocess: r3(med.postprocess / sum),
+    note: 'baseline_ms = the model call alone (session.run, or the Triton request), so ratio = inference share of the whole pipeline',
+  };
+}
+rows.push(throughputRow('detect 172 images, yolov8n, onnxruntime-node CPU (per image)', await runSet('yolov8n.onnx', 0.25)));
+// The same through the real tritonserver on this machine's CPU (python backend running onnxruntime), over HTTP.
+{
+  const { writeModelRepository } = await import('../packages/triton/dist/modelRepository/index.js');
+  const work = mkdtempSync(join(tmpdir(), 'sightline-node-bench-'));
+  await writeModelRepository({ onnx: join(shared, 'models', 'yolov8n_dynamic_batch.onnx'), outDir: join(work, 'repo'), name: 'yolov8n', backend: 'python', device: 'cpu', maxBatchSize: 8, ensembleUint8: false, end2end: false, fp16: false });
+  const server = await startTritonForBench([join(work, 'repo', 'models')]);
+  try {
+    rows.push(throughputRow('detect 172 images, yolov8n, via CPU Triton over HTTP (per image)', await runSet('yolov8n_dynamic_batch.onnx', 0.25, { url: server.httpUrl, model: 'yolov8n' })));
+  } finally {
+    await server.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
 for (const [name, model] of [['YOLOv8n', 'yolov8n.onnx'], ['YOLOv5n', 'yolov5n.onnx']]) rows.push(...mapRows(name, await runSet(model, 0.001)));
 for (const r of rows) console.log(r);
 writeResult('node-detect', rows);
