@@ -210,6 +210,9 @@ describe.skipIf(!ok)('TritonGrpcClient against tritonserver', () => {
       const e = await codeOf(dead.serverLive());
       expect(e).toBeInstanceOf(RemoteError);
       expect(['E_REMOTE_NETWORK', 'E_REMOTE_TIMEOUT']).toContain(e.code);
+      // ModelInfer travels on its own node:http2 connections: same verdict.
+      const ei = await codeOf(dead.infer('echo', { inputs: [{ name: 'IN_INT32', datatype: 'INT32', shape: [1], data: new Int32Array(1) }] }));
+      expect(ei.code).toBe('E_REMOTE_NETWORK');
     } finally {
       await dead.close();
     }
