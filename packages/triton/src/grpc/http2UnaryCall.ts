@@ -154,8 +154,9 @@ export class Http2UnaryChannel {
             prefixHave += n;
             off += n;
             if (prefixHave < 5) return;
-            if (prefix[0] !== 0) return finish(serviceError(GrpcStatus.INTERNAL, 'Received a compressed message; none was asked for'));
-            if (++messages > 1) return finish(serviceError(GrpcStatus.UNIMPLEMENTED, 'Received more than one message for a unary call'));
+            // Protocol violations read as INTERNAL "parsing error" (→ E_REMOTE_PROTOCOL), as grpc-js reports undecodable answers.
+            if (prefix[0] !== 0) return finish(serviceError(GrpcStatus.INTERNAL, 'Response message parsing error: compressed message, none was asked for'));
+            if (++messages > 1) return finish(serviceError(GrpcStatus.INTERNAL, 'Response message parsing error: more than one message for a unary call'));
             const size = prefix.readUInt32BE(1);
             if (size > this.o.maxMessageBytes) return finish(serviceError(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${size} vs. ${this.o.maxMessageBytes})`));
             // Not zero-filled: a body is only handed out once every byte has arrived.
@@ -168,7 +169,7 @@ export class Http2UnaryChannel {
           chunk.copy(body, have, off, off + n);
           have += n;
           off += n;
-          if (off < chunk.length) return finish(serviceError(GrpcStatus.UNIMPLEMENTED, 'Received more than one message for a unary call'));
+          if (off < chunk.length) return finish(serviceError(GrpcStatus.INTERNAL, 'Response message parsing error: more than one message for a unary call'));
         }
       });
       stream.on('error', (e: Error & { code?: string }) => {
