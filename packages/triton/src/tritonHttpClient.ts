@@ -35,7 +35,8 @@ export interface TritonHttpClientOptions {
   /** Retry an infer whose attempt timed out (default false: the server may still be running it). */
   retryInferOnTimeout?: boolean;
   fetch?: FetchLike;
-  /** How bytes move (default: `fetch`). In Node, `nodeHttpTransport()` from `@sightline/triton/node` is faster. */
+  /** How bytes move (default: `fetch`). In Node, `nodeHttpTransport()` from `@sightline/triton/node` is faster.
+   * `close()` closes it too: give each client its own. */
   transport?: HttpTransport;
 }
 
