@@ -4,6 +4,8 @@
 // prefix, protobuf header and tensor views are written as pieces (no tensor copy) and the response is
 // read into one buffer sized from its gRPC length prefix. Failures are reported as grpc-js-style
 // ServiceErrors so `fromGrpcError` maps them exactly like the grpc-js path.
+import { connect as netConnect, isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { connect, constants as h2, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 
@@ -54,7 +56,14 @@ export class Http2UnaryChannel {
   private getSession(slot: Slot): ClientHttp2Session {
     const s = slot.session;
     if (s && !s.closed && !s.destroyed) return s;
+    const url = new URL(this.o.origin);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const session = connect(this.o.origin, {
+      // Nagle off, as grpc-js does: otherwise the tail of a request can wait for the server's delayed ACK.
+      createConnection: () => url.protocol === 'https:'
+        ? tlsConnect({ socket: netConnect({ host, port, noDelay: true }), ...(isIP(host) ? {} : { servername: host }), ALPNProtocols: ['h2'] })
+        : netConnect({ host, port, noDelay: true }),
       settings: { initialWindowSize: this.o.windowBytes, enablePush: false },
       // No cap (node counts MiB, default 10): outgoing data is bounded by our own calls, as in grpc-js.
       maxSessionMemory: Number.MAX_SAFE_INTEGER,
