@@ -33,7 +33,7 @@ describe.skipIf(!ok)('TritonHttpClient against tritonserver', () => {
   describe.each(transports)('transport %s', (_name, transport) => {
   let client: TritonHttpClient;
   beforeAll(() => {
-    client = new TritonHttpClient({ transport: transport(), url: server.httpUrl, transport: transport() });
+    client = new TritonHttpClient({ url: server.httpUrl, transport: transport() });
   });
   afterAll(async () => {
     await client?.close();
