@@ -286,6 +286,36 @@ describe('HybridRouter', () => {
     expect(router.remoteModel.known).toBe(false);
     expect(local.calls).toHaveLength(2);
   });
+  it('stops splitting batches when the two paths slow each other down (one shared CPU)', async () => {
+    let running = 0;
+    const sharedCpu = (name: string) =>
+      new (class implements PathRunner<number, string> {
+        readonly backend = name;
+        available() {
+          return true;
+        }
+        async run(items: readonly number[]) {
+          running++;
+          // 3 ms per item alone; twice as slow while the other path is also busy.
+          for (let i = 0; i < items.length; i++) await new Promise((r) => setTimeout(r, running > 1 ? 6 : 3));
+          running--;
+          return items.map((i) => `${name}:${i}`);
+        }
+      })();
+    const router = new HybridRouter<number, string>({
+      local: sharedCpu('local'),
+      remote: sharedCpu('remote'),
+      localPrior: { fixedMs: 0, perImageMs: 3 },
+      remotePrior: { fixedMs: 0, perImageMs: 3 },
+    });
+    const batch = Array.from({ length: 16 }, (_, i) => i);
+    expect(router.plan(16).target).toBe('split');
+    await router.run(batch);
+    await router.run(batch);
+    expect(router.plan(16).target).not.toBe('split');
+    const out = await router.run(batch);
+    expect(out.every((o, i) => o.ok && o.value.endsWith(`:${i}`))).toBe(true);
+  });
   it('learns per-path costs from real timings', async () => {
     const local = new ScriptedPath('wasm', (items) => items.map((i) => `L${i}`));
     const router = new HybridRouter<number, string>({ local });

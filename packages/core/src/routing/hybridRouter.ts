@@ -45,6 +45,11 @@ export interface HybridRouterOptions<TItem, TResult> {
   localPrior?: Partial<LatencyEstimate>;
   remotePrior?: Partial<LatencyEstimate>;
   onRoute?: (event: RouteEvent) => void;
+  /**
+   * After two split calls that took ≥ 1.25× their predicted time (the paths slowed each other down — e.g. a
+   * "remote" server on the same CPU), stop splitting for this long (default 60 s), then try again.
+   */
+  splitBackoffMs?: number;
 }
 
 /** Codes that describe the item itself: running it elsewhere would fail the same way. */
@@ -72,6 +77,9 @@ export class HybridRouter<TItem, TResult> {
   private readonly policy: RoutingPolicyOptions;
   private readonly onRoute?: (e: RouteEvent) => void;
   private busy = { local: 0, remote: 0 };
+  private splitStrikes = 0;
+  private splitBackoffUntil = 0;
+  private readonly splitBackoffMs: number;
 
   constructor(o: HybridRouterOptions<TItem, TResult>) {
     if (!o.local && !o.remote) throw new SightlineError('E_INVALID_OPTION', 'a hybrid router needs a local path, a remote path, or both');
@@ -82,6 +90,7 @@ export class HybridRouter<TItem, TResult> {
     this.localModel = new LatencyModel({ prior: o.localPrior });
     this.remoteModel = new LatencyModel({ prior: o.remotePrior });
     this.breaker = new CircuitBreaker(o.breaker);
+    this.splitBackoffMs = o.splitBackoffMs ?? 60_000;
   }
 
   get breakerState(): BreakerState {
@@ -98,7 +107,7 @@ export class HybridRouter<TItem, TResult> {
           ? { configured: true, available: this.remote.available(), healthy: this.breaker.allowsTraffic, busyMs: this.busy.remote, model: this.remoteModel }
           : null,
       },
-      this.policy,
+      now() < this.splitBackoffUntil ? { ...this.policy, allowSplit: false } : this.policy,
     );
   }
 
@@ -138,16 +147,36 @@ export class HybridRouter<TItem, TResult> {
     const remoteIdx = all.slice(0, decision.remoteCount);
     const localIdx = all.slice(decision.remoteCount);
 
+    const split = decision.target === 'split';
+    const predicted = split
+      ? Math.max(this.busy.local + this.localModel.predict(localIdx.length), this.busy.remote + this.remoteModel.predict(remoteIdx.length))
+      : 0;
+    const t0 = now();
     const [lf, rf] = await Promise.all([
-      this.runOn('local', localIdx, items, out, 1, signal),
-      this.runOn('remote', remoteIdx, items, out, 1, signal),
+      this.runOn('local', localIdx, items, out, 1, signal, !split),
+      this.runOn('remote', remoteIdx, items, out, 1, signal, !split),
     ]);
+    if (split && lf.idx.length === 0 && rf.idx.length === 0) this.judgeSplit(now() - t0, predicted);
     // One hop to the other path for items whose path failed; never back again (no ping-pong, no duplicates).
     const moves: Promise<unknown>[] = [];
     if (rf.idx.length) moves.push(this.fallback('remote', 'local', rf, items, out, signal));
     if (lf.idx.length) moves.push(this.fallback('local', 'remote', lf, items, out, signal));
     await Promise.all(moves);
     return out.map((o, i) => o ?? { ok: false, error: new SightlineError('E_INFERENCE', `item ${i} produced no result`), path: 'local', backend: 'none', attempts: 0 });
+  }
+
+  /** Splitting pays only if the paths really run in parallel; two slow splits in a row pause it. */
+  private judgeSplit(actualMs: number, predictedMs: number): void {
+    if (!(predictedMs > 0)) return;
+    if (actualMs >= predictedMs * 1.25) {
+      this.splitStrikes++;
+      if (this.splitStrikes >= 2) {
+        this.splitStrikes = 0;
+        this.splitBackoffUntil = now() + this.splitBackoffMs;
+      }
+    } else {
+      this.splitStrikes = 0;
+    }
   }
 
   private async fallback(
@@ -179,6 +208,8 @@ export class HybridRouter<TItem, TResult> {
     out: Array<ItemOutcome<TResult> | undefined>,
     attempt: number,
     signal?: AbortSignal,
+    /** False for split calls: the two halves slow each other down on a shared machine, which would skew the models. */
+    learn = true,
   ): Promise<{ idx: number[]; errors: Map<number, Error> }> {
     const failed = { idx: [] as number[], errors: new Map<number, Error>() };
     if (idx.length === 0) return failed;
@@ -226,7 +257,7 @@ export class HybridRouter<TItem, TResult> {
         failed.errors.set(i, r);
       }
     });
-    if (pathFaults === 0) model.observe(idx.length, ms);
+    if (pathFaults === 0 && learn) model.observe(idx.length, ms);
     if (side === 'remote') {
       if (pathFaults === idx.length) this.breaker.onFailure();
       else this.breaker.onSuccess();
