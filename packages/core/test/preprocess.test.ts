@@ -167,6 +167,26 @@ describe('LetterboxPreprocessor input and output variants', () => {
     expect(new Set(u8).size).toBeGreaterThan(200); // the pattern really exercises the value range
   });
 
+  // NCHW downscales take the fused per-pixel loops (with shortcuts for zero-weight rows and whole-pixel
+  // columns); NHWC goes through the separate horizontal + vertical row passes. Both must agree exactly.
+  test.each([
+    [1920, 1080], // 3× on both axes: every row and column lands on a whole source pixel
+    [1921, 1080], // rows exact (3×), columns interpolated
+    [1920, 1081], // columns exact, rows interpolated
+    [810, 1080],
+    [3000, 100],
+  ])('%i×%i: fused NCHW downscale = transposed row-pass NHWC, every dtype', (w, h) => {
+    const img = pattern(w, h, 4);
+    const plane = 640 * 640;
+    for (const dtype of ['float32', 'float16', 'uint8'] as const) {
+      const chw = p.run(img, { dtype }).data.slice();
+      const hwc = p.run(img, { dtype, layout: 'nhwc' }).data;
+      let bad = 0;
+      for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) if (hwc[i * 3 + c] !== chw[c * plane + i]) bad++;
+      expect(bad).toBe(0);
+    }
+  });
+
   test('reuses its own buffer; `out` writes into a caller buffer at batchIndex', () => {
     const q = new LetterboxPreprocessor();
     const a = q.run(pattern(64, 64)).data;

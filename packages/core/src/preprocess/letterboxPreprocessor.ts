@@ -47,6 +47,8 @@ interface ResizePlan {
   channels: number;
   /** 2× integer downscale on both axes: OpenCV switches INTER_LINEAR to its fast INTER_AREA path. */
   area2x: boolean;
+  /** Every column samples one source pixel with full weight (odd integer downscale, e.g. 1920→640). */
+  xExact: boolean;
   xofs0: Int32Array;
   xofs1: Int32Array;
   xa0: Int32Array;
@@ -65,6 +67,7 @@ function makePlan(srcW: number, srcH: number, newW: number, newH: number, channe
     newH,
     channels,
     area2x: srcW === 2 * newW && srcH === 2 * newH,
+    xExact: false,
     xofs0: new Int32Array(newW),
     xofs1: new Int32Array(newW),
     xa0: new Int32Array(newW),
@@ -76,6 +79,7 @@ function makePlan(srcW: number, srcH: number, newW: number, newH: number, channe
   };
   opencvLinearCoefficients(srcW, newW, plan.xofs0, plan.xofs1, plan.xa0, plan.xa1, channels, true);
   opencvLinearCoefficients(srcH, newH, plan.ysrc0, plan.ysrc1, plan.yb0, plan.yb1, 1, false);
+  plan.xExact = plan.xa1.every((a) => a === 0) && plan.xa0.every((a) => a === 2048);
   return plan;
 }
 
@@ -228,7 +232,7 @@ function fusedDownscale(src: Uint8Array | Uint8ClampedArray, stride: number, pla
 }
 
 function fusedF32(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, out: Float32Array, lut: Float32Array, base: number, W: number, plane: number): void {
-  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1 } = plan;
+  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1, xExact } = plan;
   for (let dy = 0; dy < newH; dy++) {
     const r0 = ysrc0[dy] * stride;
     const r1 = ysrc1[dy] * stride;
@@ -237,24 +241,45 @@ function fusedF32(src: Uint8Array | Uint8ClampedArray, stride: number, plan: Res
     const o = base + dy * W;
     const g = o + plane;
     const b = g + plane;
-    for (let x = 0; x < newW; x++) {
-      const p0 = xofs0[x];
-      const p1 = xofs1[x];
-      const a0 = xa0[x];
-      const a1 = xa1[x];
-      const u0 = r0 + p0;
-      const u1 = r0 + p1;
-      const v0 = r1 + p0;
-      const v1 = r1 + p1;
-      out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2];
-      out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
-      out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
+    if (b1 === 0 && b0 === 2048 && xExact) {
+      // Source row and columns land on exact pixels (e.g. 1920→640): the fixed-point math reduces to a copy.
+      for (let x = 0; x < newW; x++) {
+        const u = r0 + xofs0[x];
+        out[o + x] = lut[src[u]];
+        out[g + x] = lut[src[u + 1]];
+        out[b + x] = lut[src[u + 2]];
+      }
+    } else if (b1 === 0) {
+      // Second source row has weight 0: its term is exactly 0, so skip reading it.
+      for (let x = 0; x < newW; x++) {
+        const a0 = xa0[x];
+        const a1 = xa1[x];
+        const u0 = r0 + xofs0[x];
+        const u1 = r0 + xofs1[x];
+        out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + 2) >> 2];
+        out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
+        out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
+      }
+    } else {
+      for (let x = 0; x < newW; x++) {
+        const p0 = xofs0[x];
+        const p1 = xofs1[x];
+        const a0 = xa0[x];
+        const a1 = xa1[x];
+        const u0 = r0 + p0;
+        const u1 = r0 + p1;
+        const v0 = r1 + p0;
+        const v1 = r1 + p1;
+        out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2];
+        out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
+        out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
+      }
     }
   }
 }
 
 function fusedU16(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, out: Uint16Array, lut: Uint16Array, base: number, W: number, plane: number): void {
-  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1 } = plan;
+  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1, xExact } = plan;
   for (let dy = 0; dy < newH; dy++) {
     const r0 = ysrc0[dy] * stride;
     const r1 = ysrc1[dy] * stride;
@@ -263,24 +288,45 @@ function fusedU16(src: Uint8Array | Uint8ClampedArray, stride: number, plan: Res
     const o = base + dy * W;
     const g = o + plane;
     const b = g + plane;
-    for (let x = 0; x < newW; x++) {
-      const p0 = xofs0[x];
-      const p1 = xofs1[x];
-      const a0 = xa0[x];
-      const a1 = xa1[x];
-      const u0 = r0 + p0;
-      const u1 = r0 + p1;
-      const v0 = r1 + p0;
-      const v1 = r1 + p1;
-      out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2];
-      out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
-      out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
+    if (b1 === 0 && b0 === 2048 && xExact) {
+      // Source row and columns land on exact pixels (e.g. 1920→640): the fixed-point math reduces to a copy.
+      for (let x = 0; x < newW; x++) {
+        const u = r0 + xofs0[x];
+        out[o + x] = lut[src[u]];
+        out[g + x] = lut[src[u + 1]];
+        out[b + x] = lut[src[u + 2]];
+      }
+    } else if (b1 === 0) {
+      // Second source row has weight 0: its term is exactly 0, so skip reading it.
+      for (let x = 0; x < newW; x++) {
+        const a0 = xa0[x];
+        const a1 = xa1[x];
+        const u0 = r0 + xofs0[x];
+        const u1 = r0 + xofs1[x];
+        out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + 2) >> 2];
+        out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
+        out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
+      }
+    } else {
+      for (let x = 0; x < newW; x++) {
+        const p0 = xofs0[x];
+        const p1 = xofs1[x];
+        const a0 = xa0[x];
+        const a1 = xa1[x];
+        const u0 = r0 + p0;
+        const u1 = r0 + p1;
+        const v0 = r1 + p0;
+        const v1 = r1 + p1;
+        out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2];
+        out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
+        out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
+      }
     }
   }
 }
 
 function fusedU8(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, out: Uint8Array, base: number, W: number, plane: number): void {
-  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1 } = plan;
+  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1, xExact } = plan;
   for (let dy = 0; dy < newH; dy++) {
     const r0 = ysrc0[dy] * stride;
     const r1 = ysrc1[dy] * stride;
@@ -289,18 +335,39 @@ function fusedU8(src: Uint8Array | Uint8ClampedArray, stride: number, plan: Resi
     const o = base + dy * W;
     const g = o + plane;
     const b = g + plane;
-    for (let x = 0; x < newW; x++) {
-      const p0 = xofs0[x];
-      const p1 = xofs1[x];
-      const a0 = xa0[x];
-      const a1 = xa1[x];
-      const u0 = r0 + p0;
-      const u1 = r0 + p1;
-      const v0 = r1 + p0;
-      const v1 = r1 + p1;
-      out[o + x] = (((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2;
-      out[g + x] = (((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2;
-      out[b + x] = (((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2;
+    if (b1 === 0 && b0 === 2048 && xExact) {
+      // Source row and columns land on exact pixels (e.g. 1920→640): the fixed-point math reduces to a copy.
+      for (let x = 0; x < newW; x++) {
+        const u = r0 + xofs0[x];
+        out[o + x] = src[u];
+        out[g + x] = src[u + 1];
+        out[b + x] = src[u + 2];
+      }
+    } else if (b1 === 0) {
+      // Second source row has weight 0: its term is exactly 0, so skip reading it.
+      for (let x = 0; x < newW; x++) {
+        const a0 = xa0[x];
+        const a1 = xa1[x];
+        const u0 = r0 + xofs0[x];
+        const u1 = r0 + xofs1[x];
+        out[o + x] = (((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + 2) >> 2;
+        out[g + x] = (((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + 2) >> 2;
+        out[b + x] = (((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + 2) >> 2;
+      }
+    } else {
+      for (let x = 0; x < newW; x++) {
+        const p0 = xofs0[x];
+        const p1 = xofs1[x];
+        const a0 = xa0[x];
+        const a1 = xa1[x];
+        const u0 = r0 + p0;
+        const u1 = r0 + p1;
+        const v0 = r1 + p0;
+        const v1 = r1 + p1;
+        out[o + x] = (((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2;
+        out[g + x] = (((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2;
+        out[b + x] = (((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2;
+      }
     }
   }
 }
