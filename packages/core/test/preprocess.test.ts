@@ -128,6 +128,9 @@ describe('LetterboxPreprocessor geometry and padding', () => {
     [1280, 1280, 640, 640, 0xa5ee3f45],
     [100, 3000, 320, 320, 0x2b72563a],
     [321, 241, 640, 640, 0xfc9fa130],
+    [1920, 1080, 640, 640, 0xf46458c5],
+    [1921, 1080, 640, 640, 0x94212f6f],
+    [1920, 1081, 640, 640, 0x202e0a50],
   ])('%i×%i → %i×%i is bit-exact with OpenCV', (w, h, W, H, hash) => {
     const r = p.run(pattern(w, h), { width: W, height: H, dtype: 'uint8', layout: 'nhwc' });
     expect(r.dims).toEqual([1, H, W, 3]);
