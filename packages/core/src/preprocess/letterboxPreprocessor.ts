@@ -125,9 +125,9 @@ export class LetterboxPreprocessor {
       // Downscale: source rows are (almost) never shared between output rows, so fuse both passes per pixel.
       fusedDownscale(pixels.data, stride, plan, data, this.lut, offset + geometry.padTop * W + geometry.padLeft, W, W * H);
     } else {
-      const emit = makeEmitter(data, this.lut, geometry, offset, layout);
-      if (plan.area2x) this.resizeArea2x(pixels.data, stride, plan, emit);
-      else this.resizeLinear(pixels.data, stride, plan, emit);
+      const sink = makeSink(data, this.lut, geometry, offset, layout);
+      if (plan.area2x) this.resizeArea2x(pixels.data, stride, plan, sink);
+      else this.resizeLinear(pixels.data, stride, plan, sink);
     }
 
     const dims: [number, number, number, number] = layout === 'nchw' ? [1, 3, H, W] : [1, H, W, 3];
@@ -163,7 +163,7 @@ export class LetterboxPreprocessor {
     }
   }
 
-  private resizeLinear(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, emit: RowEmitter): void {
+  private resizeLinear(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, sink: RowSink): void {
     const { newW, newH, ysrc0, ysrc1, yb0, yb1 } = plan;
     const row = this.rowOut;
     const n3 = 3 * newW;
@@ -196,14 +196,14 @@ export class LetterboxPreprocessor {
         // OpenCV's VResizeLinearVec_32s8u: ((b0·(S0>>4))>>16) + ((b1·(S1>>4))>>16), then (+2)>>2.
         row[i] = (((b0 * (A[i] >> 4)) >> 16) + ((b1 * (B[i] >> 4)) >> 16) + 2) >> 2;
       }
-      emit(dy, row);
+      emitRow(sink, dy, row);
     }
     this.rowA = A;
     this.rowB = B;
   }
 
   /** Exact 2× downscale: OpenCV averages 2×2 blocks as (a+b+c+d+2)>>2. */
-  private resizeArea2x(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, emit: RowEmitter): void {
+  private resizeArea2x(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, sink: RowSink): void {
     const { newW, newH, channels: ch } = plan;
     const row = this.rowOut;
     for (let dy = 0; dy < newH; dy++) {
@@ -216,7 +216,7 @@ export class LetterboxPreprocessor {
         row[newW + x] = (src[i0 + 1] + src[i0 + ch + 1] + src[i1 + 1] + src[i1 + ch + 1] + 2) >> 2;
         row[2 * newW + x] = (src[i0 + 2] + src[i0 + ch + 2] + src[i1 + 2] + src[i1 + ch + 2] + 2) >> 2;
       }
-      emit(dy, row);
+      emitRow(sink, dy, row);
     }
   }
 }
@@ -372,72 +372,80 @@ function fusedU8(src: Uint8Array | Uint8ClampedArray, stride: number, plan: Resi
   }
 }
 
-/** Writes one resized 8-bit row (planar: c·newW + x) into the tensor. */
-type RowEmitter = (dy: number, row: Uint8Array) => void;
+/** Where the row passes write one resized 8-bit row (planar: c·newW + x) into the tensor. */
+interface RowSink {
+  out: PreprocessData;
+  lut: PreprocessData;
+  /** Element index of the image's top-left pixel in plane 0 (NHWC: pixel index, ×3 when writing). */
+  base: number;
+  W: number;
+  plane: number;
+  n: number;
+  nchw: boolean;
+}
+
+function makeSink(out: PreprocessData, lut: PreprocessData, g: LetterboxGeometry, offset: number, layout: PreprocessLayout): RowSink {
+  const W = g.dstWidth;
+  return { out, lut, base: offset + g.padTop * W + g.padLeft, W, plane: W * g.dstHeight, n: g.newWidth, nchw: layout === 'nchw' };
+}
 
 /**
- * One emitter per output type and layout, so each store loop sees a single typed-array class (a shared loop
- * over Float32Array | Uint16Array | Uint8Array goes megamorphic in V8 and runs several times slower).
+ * Dispatch to one store loop per output type and layout: each loop sees a single typed-array class (a shared
+ * loop over Float32Array | Uint16Array | Uint8Array goes megamorphic in V8), and the call targets stay fixed
+ * across runs (a fresh closure per run made V8 deopt the row passes with "wrong call target").
  */
-function makeEmitter(out: PreprocessData, lut: PreprocessData, g: LetterboxGeometry, offset: number, layout: PreprocessLayout): RowEmitter {
-  const W = g.dstWidth;
-  const n = g.newWidth;
-  const plane = W * g.dstHeight;
-  const base = offset + g.padTop * W + g.padLeft;
-  if (layout === 'nchw') {
-    if (out instanceof Uint8Array) {
-      return (dy, row) => {
-        const o = base + dy * W;
-        out.set(row.subarray(0, n), o);
-        out.set(row.subarray(n, 2 * n), o + plane);
-        out.set(row.subarray(2 * n, 3 * n), o + 2 * plane);
-      };
-    }
-    if (out instanceof Float32Array) {
-      const l = lut as Float32Array;
-      return (dy, row) => {
-        const o = base + dy * W;
-        for (let x = 0; x < n; x++) out[o + x] = l[row[x]];
-        for (let x = 0, p = o + plane; x < n; x++) out[p + x] = l[row[n + x]];
-        for (let x = 0, p = o + 2 * plane; x < n; x++) out[p + x] = l[row[2 * n + x]];
-      };
-    }
-    const l = lut as Uint16Array;
-    return (dy, row) => {
-      const o = base + dy * W;
-      for (let x = 0; x < n; x++) out[o + x] = l[row[x]];
-      for (let x = 0, p = o + plane; x < n; x++) out[p + x] = l[row[n + x]];
-      for (let x = 0, p = o + 2 * plane; x < n; x++) out[p + x] = l[row[2 * n + x]];
-    };
-  }
+function emitRow(s: RowSink, dy: number, row: Uint8Array): void {
+  const out = s.out;
+  const o = s.base + dy * s.W;
   if (out instanceof Float32Array) {
-    const l = lut as Float32Array;
-    return (dy, row) => {
-      for (let x = 0, o = (base + dy * W) * 3; x < n; x++, o += 3) {
-        out[o] = l[row[x]];
-        out[o + 1] = l[row[n + x]];
-        out[o + 2] = l[row[2 * n + x]];
-      }
-    };
+    if (s.nchw) emitNchwF32(out, s.lut as Float32Array, o, s.plane, s.n, row);
+    else emitNhwcF32(out, s.lut as Float32Array, o * 3, s.n, row);
+  } else if (out instanceof Uint16Array) {
+    if (s.nchw) emitNchwU16(out, s.lut as Uint16Array, o, s.plane, s.n, row);
+    else emitNhwcU16(out, s.lut as Uint16Array, o * 3, s.n, row);
+  } else if (s.nchw) {
+    out.set(row.subarray(0, s.n), o);
+    out.set(row.subarray(s.n, 2 * s.n), o + s.plane);
+    out.set(row.subarray(2 * s.n, 3 * s.n), o + 2 * s.plane);
+  } else {
+    emitNhwcU8(out, o * 3, s.n, row);
   }
-  if (out instanceof Uint16Array) {
-    const l = lut as Uint16Array;
-    return (dy, row) => {
-      for (let x = 0, o = (base + dy * W) * 3; x < n; x++, o += 3) {
-        out[o] = l[row[x]];
-        out[o + 1] = l[row[n + x]];
-        out[o + 2] = l[row[2 * n + x]];
-      }
-    };
+}
+
+function emitNchwF32(out: Float32Array, l: Float32Array, o: number, plane: number, n: number, row: Uint8Array): void {
+  for (let x = 0; x < n; x++) out[o + x] = l[row[x]];
+  for (let x = 0, p = o + plane; x < n; x++) out[p + x] = l[row[n + x]];
+  for (let x = 0, p = o + 2 * plane; x < n; x++) out[p + x] = l[row[2 * n + x]];
+}
+
+function emitNchwU16(out: Uint16Array, l: Uint16Array, o: number, plane: number, n: number, row: Uint8Array): void {
+  for (let x = 0; x < n; x++) out[o + x] = l[row[x]];
+  for (let x = 0, p = o + plane; x < n; x++) out[p + x] = l[row[n + x]];
+  for (let x = 0, p = o + 2 * plane; x < n; x++) out[p + x] = l[row[2 * n + x]];
+}
+
+function emitNhwcF32(out: Float32Array, l: Float32Array, o: number, n: number, row: Uint8Array): void {
+  for (let x = 0; x < n; x++, o += 3) {
+    out[o] = l[row[x]];
+    out[o + 1] = l[row[n + x]];
+    out[o + 2] = l[row[2 * n + x]];
   }
-  const o8 = out;
-  return (dy, row) => {
-    for (let x = 0, o = (base + dy * W) * 3; x < n; x++, o += 3) {
-      o8[o] = row[x];
-      o8[o + 1] = row[n + x];
-      o8[o + 2] = row[2 * n + x];
-    }
-  };
+}
+
+function emitNhwcU16(out: Uint16Array, l: Uint16Array, o: number, n: number, row: Uint8Array): void {
+  for (let x = 0; x < n; x++, o += 3) {
+    out[o] = l[row[x]];
+    out[o + 1] = l[row[n + x]];
+    out[o + 2] = l[row[2 * n + x]];
+  }
+}
+
+function emitNhwcU8(out: Uint8Array, o: number, n: number, row: Uint8Array): void {
+  for (let x = 0; x < n; x++, o += 3) {
+    out[o] = row[x];
+    out[o + 1] = row[n + x];
+    out[o + 2] = row[2 * n + x];
+  }
 }
 
 function dtypeOf(data: PreprocessData): PreprocessDType {
