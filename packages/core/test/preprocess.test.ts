@@ -131,6 +131,9 @@ describe('LetterboxPreprocessor geometry and padding', () => {
     [1920, 1080, 640, 640, 0xf46458c5],
     [1921, 1080, 640, 640, 0x94212f6f],
     [1920, 1081, 640, 640, 0x202e0a50],
+    [640, 480, 640, 640, 0xe6ff84c5],
+    [320, 240, 640, 640, 0x6789bd1e],
+    [1000, 1000, 640, 640, 0x3cfeeb46],
   ])('%i×%i → %i×%i is bit-exact with OpenCV', (w, h, W, H, hash) => {
     const r = p.run(pattern(w, h), { width: W, height: H, dtype: 'uint8', layout: 'nhwc' });
     expect(r.dims).toEqual([1, H, W, 3]);
@@ -176,6 +179,7 @@ describe('LetterboxPreprocessor input and output variants', () => {
     [1920, 1080], // 3× on both axes: every row and column lands on a whole source pixel
     [1921, 1080], // rows exact (3×), columns interpolated
     [1920, 1081], // columns exact, rows interpolated
+    [640, 480], // unscaled: a plain copy
     [810, 1080],
     [3000, 100],
   ])('%i×%i: fused NCHW downscale = transposed row-pass NHWC, every dtype', (w, h) => {

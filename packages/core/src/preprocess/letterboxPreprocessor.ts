@@ -49,6 +49,8 @@ interface ResizePlan {
   area2x: boolean;
   /** Every column samples one source pixel with full weight (odd integer downscale, e.g. 1920→640). */
   xExact: boolean;
+  /** Same for rows (also true for an unscaled axis, e.g. a 640×480 frame into 640×640). */
+  yExact: boolean;
   xofs0: Int32Array;
   xofs1: Int32Array;
   xa0: Int32Array;
@@ -68,6 +70,7 @@ function makePlan(srcW: number, srcH: number, newW: number, newH: number, channe
     channels,
     area2x: srcW === 2 * newW && srcH === 2 * newH,
     xExact: false,
+    yExact: false,
     xofs0: new Int32Array(newW),
     xofs1: new Int32Array(newW),
     xa0: new Int32Array(newW),
@@ -80,6 +83,7 @@ function makePlan(srcW: number, srcH: number, newW: number, newH: number, channe
   opencvLinearCoefficients(srcW, newW, plan.xofs0, plan.xofs1, plan.xa0, plan.xa1, channels, true);
   opencvLinearCoefficients(srcH, newH, plan.ysrc0, plan.ysrc1, plan.yb0, plan.yb1, 1, false);
   plan.xExact = plan.xa1.every((a) => a === 0) && plan.xa0.every((a) => a === 2048);
+  plan.yExact = plan.yb1.every((b) => b === 0) && plan.yb0.every((b) => b === 2048);
   return plan;
 }
 
@@ -121,8 +125,9 @@ export class LetterboxPreprocessor {
     }
     const plan = this.planFor(pixels.width, pixels.height, geometry.newWidth, geometry.newHeight, pixels.channels);
     fillPad(data, offset, geometry, layout, padElement(dtype, padValue));
-    if (!plan.area2x && layout === 'nchw' && geometry.newHeight < pixels.height) {
+    if (!plan.area2x && layout === 'nchw' && (geometry.newHeight < pixels.height || plan.yExact)) {
       // Downscale: source rows are (almost) never shared between output rows, so fuse both passes per pixel.
+      // Whole-pixel rows (an unscaled height) read one source row each, which the fused loop also does best.
       fusedDownscale(pixels.data, stride, plan, data, this.lut, offset + geometry.padTop * W + geometry.padLeft, W, W * H);
     } else {
       const sink = makeSink(data, this.lut, geometry, offset, layout);
@@ -186,15 +191,20 @@ export class LetterboxPreprocessor {
           yA = s0;
         }
       }
-      if (yB !== s1) {
-        this.hresize(src, s1 * stride, plan, B);
-        yB = s1;
-      }
       const b0 = yb0[dy];
       const b1 = yb1[dy];
-      for (let i = 0; i < n3; i++) {
-        // OpenCV's VResizeLinearVec_32s8u: ((b0·(S0>>4))>>16) + ((b1·(S1>>4))>>16), then (+2)>>2.
-        row[i] = (((b0 * (A[i] >> 4)) >> 16) + ((b1 * (B[i] >> 4)) >> 16) + 2) >> 2;
+      if (b1 === 0) {
+        // The second row's term is exactly 0: skip its horizontal pass.
+        for (let i = 0; i < n3; i++) row[i] = (((b0 * (A[i] >> 4)) >> 16) + 2) >> 2;
+      } else {
+        if (yB !== s1) {
+          this.hresize(src, s1 * stride, plan, B);
+          yB = s1;
+        }
+        for (let i = 0; i < n3; i++) {
+          // OpenCV's VResizeLinearVec_32s8u: ((b0·(S0>>4))>>16) + ((b1·(S1>>4))>>16), then (+2)>>2.
+          row[i] = (((b0 * (A[i] >> 4)) >> 16) + ((b1 * (B[i] >> 4)) >> 16) + 2) >> 2;
+        }
       }
       emitRow(sink, dy, row);
     }
