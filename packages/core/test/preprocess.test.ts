@@ -174,15 +174,18 @@ describe('LetterboxPreprocessor input and output variants', () => {
   });
 
   // NCHW downscales take the fused per-pixel loops (with shortcuts for zero-weight rows and whole-pixel
-  // columns); NHWC goes through the separate horizontal + vertical row passes. Both must agree exactly.
+  // columns) and NCHW upscales a vertical pass fused with the planar store; NHWC goes through the separate
+  // horizontal + vertical row passes and an 8-bit row (pinned to OpenCV by the hashes above). All must agree.
   test.each([
     [1920, 1080], // 3× on both axes: every row and column lands on a whole source pixel
     [1921, 1080], // rows exact (3×), columns interpolated
     [1920, 1081], // columns exact, rows interpolated
     [640, 480], // unscaled: a plain copy
+    [320, 240], // 2× upscale
+    [333, 517], // non-integer upscale
     [810, 1080],
     [3000, 100],
-  ])('%i×%i: fused NCHW downscale = transposed row-pass NHWC, every dtype', (w, h) => {
+  ])('%i×%i: NCHW fast paths = transposed row-pass NHWC, every dtype', (w, h) => {
     const img = pattern(w, h, 4);
     const plane = 640 * 640;
     for (const dtype of ['float32', 'float16', 'uint8'] as const) {

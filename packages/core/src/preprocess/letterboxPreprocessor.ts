@@ -193,18 +193,18 @@ export class LetterboxPreprocessor {
       }
       const b0 = yb0[dy];
       const b1 = yb1[dy];
-      if (b1 === 0) {
-        // The second row's term is exactly 0: skip its horizontal pass.
-        for (let i = 0; i < n3; i++) row[i] = (((b0 * (A[i] >> 4)) >> 16) + 2) >> 2;
-      } else {
-        if (yB !== s1) {
-          this.hresize(src, s1 * stride, plan, B);
-          yB = s1;
-        }
-        for (let i = 0; i < n3; i++) {
-          // OpenCV's VResizeLinearVec_32s8u: ((b0·(S0>>4))>>16) + ((b1·(S1>>4))>>16), then (+2)>>2.
-          row[i] = (((b0 * (A[i] >> 4)) >> 16) + ((b1 * (B[i] >> 4)) >> 16) + 2) >> 2;
-        }
+      // A zero-weight second row contributes exactly 0: skip its horizontal pass (B is then stale but × 0).
+      if (b1 !== 0 && yB !== s1) {
+        this.hresize(src, s1 * stride, plan, B);
+        yB = s1;
+      }
+      if (sink.nchw) {
+        verticalToTensor(sink, dy, A, B, b0, b1);
+        continue;
+      }
+      for (let i = 0; i < n3; i++) {
+        // OpenCV's VResizeLinearVec_32s8u: ((b0·(S0>>4))>>16) + ((b1·(S1>>4))>>16), then (+2)>>2.
+        row[i] = (((b0 * (A[i] >> 4)) >> 16) + ((b1 * (B[i] >> 4)) >> 16) + 2) >> 2;
       }
       emitRow(sink, dy, row);
     }
@@ -419,6 +419,33 @@ function emitRow(s: RowSink, dy: number, row: Uint8Array): void {
     out.set(row.subarray(2 * s.n, 3 * s.n), o + 2 * s.plane);
   } else {
     emitNhwcU8(out, o * 3, s.n, row);
+  }
+}
+
+/** NCHW: OpenCV's vertical pass fused with the element conversion and the planar store (no 8-bit row). */
+function verticalToTensor(s: RowSink, dy: number, A: Int32Array, B: Int32Array, b0: number, b1: number): void {
+  const out = s.out;
+  const o = s.base + dy * s.W;
+  if (out instanceof Float32Array) verticalF32(out, s.lut as Float32Array, o, s.plane, s.n, A, B, b0, b1);
+  else if (out instanceof Uint16Array) verticalU16(out, s.lut as Uint16Array, o, s.plane, s.n, A, B, b0, b1);
+  else verticalU8(out, o, s.plane, s.n, A, B, b0, b1);
+}
+
+function verticalF32(out: Float32Array, l: Float32Array, o: number, plane: number, n: number, A: Int32Array, B: Int32Array, b0: number, b1: number): void {
+  for (let c = 0, k = 0, p = o; c < 3; c++, k += n, p += plane) {
+    for (let x = 0; x < n; x++) out[p + x] = l[(((b0 * (A[k + x] >> 4)) >> 16) + ((b1 * (B[k + x] >> 4)) >> 16) + 2) >> 2];
+  }
+}
+
+function verticalU16(out: Uint16Array, l: Uint16Array, o: number, plane: number, n: number, A: Int32Array, B: Int32Array, b0: number, b1: number): void {
+  for (let c = 0, k = 0, p = o; c < 3; c++, k += n, p += plane) {
+    for (let x = 0; x < n; x++) out[p + x] = l[(((b0 * (A[k + x] >> 4)) >> 16) + ((b1 * (B[k + x] >> 4)) >> 16) + 2) >> 2];
+  }
+}
+
+function verticalU8(out: Uint8Array, o: number, plane: number, n: number, A: Int32Array, B: Int32Array, b0: number, b1: number): void {
+  for (let c = 0, k = 0, p = o; c < 3; c++, k += n, p += plane) {
+    for (let x = 0; x < n; x++) out[p + x] = (((b0 * (A[k + x] >> 4)) >> 16) + ((b1 * (B[k + x] >> 4)) >> 16) + 2) >> 2;
   }
 }
 
