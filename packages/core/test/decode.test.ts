@@ -325,4 +325,27 @@ describe('decodeYoloV8 fast paths vs a naive decode', () => {
       { numRuns: 300 },
     );
   });
+
+  it('column scans read only their batch entry, with score blocks straddling class rows (fp32 and fp16)', () => {
+    // nc × n not a multiple of 16: the flat 16-wide scan has blocks spanning two class rows and a tail.
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (const [nc, n] of [[3, 13], [80, 37], [5, 16]] as const) {
+      const size = (4 + nc) * n;
+      const data = new Float32Array(3 * size);
+      for (let i = 0; i < data.length; i++) data[i] = i % size < 4 * n ? (i % 11) * 2 : rand() < 0.9 ? rand() * 0.3 : rand();
+      const l = { kind: 'yolov8', numClasses: nc, numAnchors: n, transposed: false } as const;
+      for (let b = 0; b < 3; b++) {
+        const one = data.slice(b * size, (b + 1) * size);
+        for (const [all, alone] of [[data, one], [float32ToHalfBits(data), float32ToHalfBits(one)]] as const) {
+          const got = new CandidateBuffer();
+          decodeYoloV8({ data: all, dims: [3, 4 + nc, n] }, l, got, { conf: 0.25, batchIndex: b });
+          const want = new CandidateBuffer();
+          decodeYoloV8({ data: alone, dims: [1, 4 + nc, n] }, l, want, { conf: 0.25 });
+          expect(got.count).toBeGreaterThan(0);
+          expect(rows(got)).toEqual(rows(want));
+        }
+      }
+    }
+  });
 });
