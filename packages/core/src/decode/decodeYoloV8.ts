@@ -45,13 +45,17 @@ export function decodeYoloV8(
     return;
   }
   scratch.ensureAnchors(n);
-  if (data instanceof Float32Array && data.length <= MAX_FLAT_INDEX) decodeColumnsF32(data, offset, n, nc, conf, mask, out, scratch);
-  else if (data instanceof Uint16Array) {
+  if (data instanceof Float32Array && data.length <= MAX_FLAT_INDEX) {
+    decodeColumnsF32(data, offset, n, nc, conf, mask, out, scratch);
+  } else if (data instanceof Uint16Array) {
     if (data.length > MAX_FLAT_INDEX) {
-      throw new LayoutError('E_SHAPE_MISMATCH', `yolov8 output: ${data.length} fp16 values exceed the ${MAX_FLAT_INDEX} supported`);
+      const msg = `yolov8 output: ${data.length} fp16 values exceed the ${MAX_FLAT_INDEX} supported`;
+      throw new LayoutError('E_SHAPE_MISMATCH', msg, { details: { length: data.length } });
     }
     decodeColumnsHalf(data, offset, n, nc, conf, mask, out, scratch);
-  } else decodeColumns(data, offset, n, nc, conf, mask, out, scratch);
+  } else {
+    decodeColumns(data, offset, n, nc, conf, mask, out, scratch);
+  }
 }
 
 type NumericData = Exclude<FloatData, Uint16Array>;
