@@ -2,6 +2,7 @@
 import { ClassifyPreprocessor, EngineError, OptionError, classifyTopK, type ClassScore, type PixelBuffer } from '@sightline/core';
 import { toPixels, type NodeImageInput } from './image/toPixels.js';
 import { BatchRunner } from './runtime/batchRunner.js';
+import { resultFields } from './runtime/resultFields.js';
 import { createRuntime } from './runtime/createRuntime.js';
 import { SerialQueue } from './util/serialQueue.js';
 import type { NodeClassifierOptions, NodeClassifyOptions, NodeClassifyResult, NodeModelInfo } from './types.js';
@@ -48,17 +49,7 @@ export async function createEngineClassifier(options: NodeClassifierOptions): Pr
           return classifyTopK(output, { topK, labels: plan.labels, activation, batchIndex: b });
         },
       );
-      return staged.map((s, i) => {
-        const decode = decoded[i].decodeMs;
-        return {
-          classes: s.value,
-          backend: engine.backend,
-          width: pixels[i].width,
-          height: pixels[i].height,
-          timings: { decode, preprocess: s.preprocessMs, inference: s.inferenceMs, postprocess: s.postprocessMs, total: decode + s.preprocessMs + s.inferenceMs + s.postprocessMs },
-          ...(s.bytes ? { bytes: s.bytes } : {}),
-        };
-      });
+      return staged.map((s, i) => ({ classes: s.value, ...resultFields(engine.backend, pixels[i], decoded[i].decodeMs, s) }));
     });
   }
 

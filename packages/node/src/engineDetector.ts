@@ -5,6 +5,7 @@
 import { DetectionDecoder, EngineError, LetterboxPreprocessor, resolveDetectOptions, type Detection, type LetterboxGeometry, type PixelBuffer } from '@sightline/core';
 import { toPixels, type NodeImageInput } from './image/toPixels.js';
 import { BatchRunner } from './runtime/batchRunner.js';
+import { resultFields } from './runtime/resultFields.js';
 import { createRuntime } from './runtime/createRuntime.js';
 import { SerialQueue } from './util/serialQueue.js';
 import type { NodeDetectOptions, NodeDetectorOptions, NodeDetectResult, NodeModelInfo } from './types.js';
@@ -45,17 +46,7 @@ export async function createEngineDetector(options: NodeDetectorOptions): Promis
         (px, out) => letterbox.run(px, { width: plan.width, height: plan.height, dtype: engine.inputDataType, out }).geometry,
         (output, b, geometry) => decoder.decode(output, plan.layout, geometry, o, b),
       );
-      return staged.map((s, i) => {
-        const decode = decoded[i].decodeMs;
-        return {
-          detections: s.value,
-          backend: engine.backend,
-          width: pixels[i].width,
-          height: pixels[i].height,
-          timings: { decode, preprocess: s.preprocessMs, inference: s.inferenceMs, postprocess: s.postprocessMs, total: decode + s.preprocessMs + s.inferenceMs + s.postprocessMs },
-          ...(s.bytes ? { bytes: s.bytes } : {}),
-        };
-      });
+      return staged.map((s, i) => ({ detections: s.value, ...resultFields(engine.backend, pixels[i], decoded[i].decodeMs, s) }));
     });
   }
 
