@@ -5,8 +5,8 @@ calls (binary tensors on HTTP, raw contents on gRPC, as tritonclient does by def
 usage: python bench/triton-client-py.py '<json spec>'
        python bench/triton-client-py.py --serve   (one JSON spec per stdin line, one result line each: the
        bench keeps this process for the whole run, so rounds alternate with ours without a start-up each)
-spec: { url, protocol: "http"|"grpc", model, input, output, datatype, shape, concurrency, requests, warmup }
-prints one JSON line: { ips, p50_ms, p95_ms, n, wall_s }
+spec: { url, protocol: "http"|"grpc", model, input, output, datatype, shape, concurrency, requests, warmup, latencies? }
+prints one JSON line: { ips, p50_ms, p95_ms, n, wall_s, cpu_ms_per_req, lat_ms? (every request's latency when asked) }
 """
 import json
 import sys
@@ -73,13 +73,20 @@ def run(spec):
         t.start()
     ready.wait()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
+    # CPU of this whole process (all threads) per request: on a box where client and server share cores,
+    # this is what decides throughput at high concurrency.
+    cpu = time.process_time() - c0
     lat.sort()
     q = lambda p: lat[min(len(lat) - 1, max(0, round(p * (len(lat) - 1))))]
     images = total * shape[0]
-    return {"ips": images / wall, "p50_ms": q(0.5), "p95_ms": q(0.95), "n": len(lat), "wall_s": wall}
+    out = {"ips": images / wall, "p50_ms": q(0.5), "p95_ms": q(0.95), "n": len(lat), "wall_s": wall, "cpu_ms_per_req": cpu * 1000 / total}
+    if spec.get("latencies"):
+        out["lat_ms"] = lat
+    return out
 
 
 def main():
