@@ -10,6 +10,7 @@ import { TritonHttpError } from './tritonHttpError.js';
 import { fetchTransport, type FetchLike } from './transport/fetchTransport.js';
 import { totalLength } from './transport/bodyBuffer.js';
 import type { HttpTransport, ResponseHeaders } from './transport/httpTransport.js';
+import { ResponseBufferPool } from './transport/responseBufferPool.js';
 import type {
   CallOptions, InferRequest, InferResponse, InferenceClient, ModelConfigSummary, ModelMetadata, ServerMetadata, TensorMetadata,
 } from './types.js';
@@ -35,6 +36,11 @@ export interface TritonHttpClientOptions {
   /** Retry an infer whose attempt timed out (default false: the server may still be running it). */
   retryInferOnTimeout?: boolean;
   fetch?: FetchLike;
+  /**
+   * Opt-in: responses get a `release()`; a released response's body buffer is reused for a later one
+   * (no fresh multi-MB allocation and less GC per call). Default false: every response owns its memory.
+   */
+  reuseOutputBuffers?: boolean;
   /** How bytes move (default: `fetch`). In Node, `nodeHttpTransport()` from `@sightline/triton/node` is faster.
    * `close()` closes it too: give each client its own. */
   transport?: HttpTransport;
@@ -62,6 +68,7 @@ export class TritonHttpClient implements InferenceClient {
   private readonly opts: TritonHttpClientOptions;
   private readonly transport: HttpTransport;
   private readonly controllers = new Set<AbortController>();
+  private readonly bufferPool: ResponseBufferPool | undefined;
   private closed = false;
 
   constructor(options: TritonHttpClientOptions) {
@@ -73,6 +80,7 @@ export class TritonHttpClient implements InferenceClient {
     }
     this.url = options.url.replace(/\/+$/, '');
     this.opts = options;
+    this.bufferPool = options.reuseOutputBuffers === true ? new ResponseBufferPool() : undefined;
     if (options.transport) this.transport = options.transport;
     else {
       const f = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
@@ -134,10 +142,19 @@ export class TritonHttpClient implements InferenceClient {
     const enc = encodeInferRequestParts(request, { binaryInputs: this.opts.binaryInputs, binaryOutputs: this.opts.binaryOutputs });
     const headers: Record<string, string> = { 'Content-Type': enc.contentType };
     if (enc.headerLength !== undefined) headers[INFER_HEADER] = String(enc.headerLength);
-    const ans = await this.request('POST', `${this.modelPath(model, o.version)}/infer`, o, false, enc.chunks, headers);
+    const ans = await this.request('POST', `${this.modelPath(model, o.version)}/infer`, o, false, enc.chunks, headers, this.bufferPool);
     if (ans.status !== 200) throw this.httpError(ans, `${this.modelPath(model, o.version)}/infer`);
-    const parsed = parseInferResponse(ans.body, parseHeaderLength(ans.headers.get(INFER_HEADER)), { maxResponseBytes: this.maxResponseBytes });
-    return { ...parsed, bytesSent: ans.bytesSent, bytesReceived: ans.body.byteLength };
+    const pool = this.bufferPool;
+    let parsed;
+    try {
+      parsed = parseInferResponse(ans.body, parseHeaderLength(ans.headers.get(INFER_HEADER)), { maxResponseBytes: this.maxResponseBytes });
+    } catch (e) {
+      pool?.release(ans.body.buffer); // nothing refers to a body that failed to parse
+      throw e;
+    }
+    const res: InferResponse = { ...parsed, bytesSent: ans.bytesSent, bytesReceived: ans.body.byteLength };
+    if (pool) res.release = pool.releaser(ans.body.buffer);
+    return res;
   }
 
   /** Aborts every call in flight; later calls fail with E_ABORTED. */
@@ -146,6 +163,7 @@ export class TritonHttpClient implements InferenceClient {
     for (const c of this.controllers) c.abort(new RemoteError('E_ABORTED', 'client closed'));
     this.controllers.clear();
     this.transport.close?.();
+    this.bufferPool?.clear();
   }
 
   private get maxResponseBytes(): number {
@@ -184,7 +202,7 @@ export class TritonHttpClient implements InferenceClient {
   }
 
   /** One logical call: attempts with backoff where retrying is safe; returns any HTTP answer except a retried 503. */
-  private async request(method: 'GET' | 'POST', path: string, o: HttpCallOptions, idempotent: boolean, body?: Uint8Array[], extra?: Record<string, string>): Promise<RawAnswer> {
+  private async request(method: 'GET' | 'POST', path: string, o: HttpCallOptions, idempotent: boolean, body?: Uint8Array[], extra?: Record<string, string>, bufferPool?: ResponseBufferPool): Promise<RawAnswer> {
     const retries = o.retries ?? this.opts.retries ?? 2;
     let sendBody: Uint8Array[] | undefined = body;
     const headers: Record<string, string> = { ...(this.opts.headers ?? {}), ...(extra ?? {}), ...(o.headers ?? {}) };
@@ -197,7 +215,7 @@ export class TritonHttpClient implements InferenceClient {
       let retryable = false;
       let err: SightlineError;
       try {
-        const ans = await this.attempt(method, path, o, headers, sendBody);
+        const ans = await this.attempt(method, path, o, headers, sendBody, bufferPool);
         if (ans.status !== 503) return ans;
         err = this.httpError(ans, path);
         retryable = true;
@@ -214,7 +232,7 @@ export class TritonHttpClient implements InferenceClient {
     }
   }
 
-  private async attempt(method: 'GET' | 'POST', path: string, o: HttpCallOptions, headers: Record<string, string>, body?: Uint8Array[]): Promise<RawAnswer> {
+  private async attempt(method: 'GET' | 'POST', path: string, o: HttpCallOptions, headers: Record<string, string>, body?: Uint8Array[], bufferPool?: ResponseBufferPool): Promise<RawAnswer> {
     if (this.closed) throw new RemoteError('E_ABORTED', 'client closed');
     if (o.signal?.aborted) throw new RemoteError('E_ABORTED', 'aborted', { cause: o.signal.reason });
     const ctl = new AbortController();
@@ -227,7 +245,7 @@ export class TritonHttpClient implements InferenceClient {
     const url = this.url + path;
     try {
       try {
-        const res = await this.transport.send({ method, url, headers, body, signal: ctl.signal, maxResponseBytes: this.maxResponseBytes });
+        const res = await this.transport.send({ method, url, headers, body, signal: ctl.signal, maxResponseBytes: this.maxResponseBytes, bufferPool });
         return { status: res.status, headers: res.headers, body: res.body, bytesSent: totalLength(body) };
       } catch (e) {
         throw this.classify(e, timedOut, o.signal, url);

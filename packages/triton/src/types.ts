@@ -75,6 +75,12 @@ export interface InferResponse {
   parameters?: Record<string, unknown>;
   bytesSent: number;
   bytesReceived: number;
+  /**
+   * Present only when the client was created with `reuseOutputBuffers: true`: call it once you are done
+   * with the outputs, and their memory receives a later response (the output arrays then change under
+   * you, so drop every reference first). Never calling it is safe: the memory is garbage-collected.
+   */
+  release?(): void;
 }
 
 export interface CallOptions {

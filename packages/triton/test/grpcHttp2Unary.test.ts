@@ -13,7 +13,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-async function serve(answer: (stream: ServerHttp2Stream) => void, opts: { maxMessageBytes?: number; timeoutMs?: number } = {}): Promise<TritonGrpcClient> {
+async function serve(answer: (stream: ServerHttp2Stream) => void, opts: { maxMessageBytes?: number; timeoutMs?: number; reuseOutputBuffers?: boolean } = {}): Promise<TritonGrpcClient> {
   const s = createServer();
   s.on('stream', (stream) => {
     stream.on('error', () => {});
@@ -24,7 +24,7 @@ async function serve(answer: (stream: ServerHttp2Stream) => void, opts: { maxMes
   servers.push(s);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   const port = (s.address() as { port: number }).port;
-  const c = new TritonGrpcClient({ url: `127.0.0.1:${port}`, timeoutMs: opts.timeoutMs ?? 5000, ...(opts.maxMessageBytes ? { maxMessageBytes: opts.maxMessageBytes } : {}) });
+  const c = new TritonGrpcClient({ url: `127.0.0.1:${port}`, timeoutMs: opts.timeoutMs ?? 5000, reuseOutputBuffers: opts.reuseOutputBuffers, ...(opts.maxMessageBytes ? { maxMessageBytes: opts.maxMessageBytes } : {}) });
   clients.push(c);
   return c;
 }
@@ -65,6 +65,30 @@ describe('TritonGrpcClient ModelInfer over node:http2 against hostile servers', 
     const r = await c.infer('m', req);
     expect(Array.from(r.outputs[0].data as Float32Array)).toEqual([3, 4]);
     expect(r.bytesReceived).toBe(okMessage().length);
+  });
+
+  it('reuseOutputBuffers: a released message buffer receives the next answer; without release, a fresh one', async () => {
+    let n = 0;
+    const c = await serve((stream) => {
+      n++;
+      const y = Float32Array.from({ length: 4096 }, (_, i) => i * n);
+      respond(stream, frame(inferenceMethods().ModelInfer.responseSerialize({
+        model_name: 'm', model_version: '1', id: '', parameters: {},
+        outputs: [{ name: 'y', datatype: 'FP32', shape: [4096], parameters: {}, contents: null }],
+        raw_output_contents: [Buffer.from(y.buffer)],
+      })));
+    }, { reuseOutputBuffers: true });
+    const r1 = await c.infer('m', req);
+    const o1 = r1.outputs[0].data as Float32Array;
+    expect(o1[5]).toBe(5);
+    const r2 = await c.infer('m', req);
+    expect((r2.outputs[0].data as Float32Array).buffer).not.toBe(o1.buffer);
+    r1.release!();
+    const o3 = (await c.infer('m', req)).outputs[0].data as Float32Array;
+    expect(o3.buffer).toBe(o1.buffer); // a view of the recycled message, now holding answer 3
+    expect(o3[5]).toBe(15);
+    const plain = await serve((stream) => respond(stream, frame(okMessage())));
+    expect((await plain.infer('m', req)).release).toBeUndefined();
   });
 
   it('maps grpc-status and its percent-encoded message (trailers-only too)', async () => {

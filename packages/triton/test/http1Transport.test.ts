@@ -8,6 +8,7 @@ import { OptionError } from '@sightline/core';
 import { TritonHttpClient } from '../src/index.js';
 import { nodeHttpTransport } from '../src/node.js';
 import { parseHttp1Head } from '../src/transport/http1Head.js';
+import { ResponseBufferPool } from '../src/transport/responseBufferPool.js';
 
 interface RawServer {
   url: string;
@@ -239,6 +240,55 @@ describe('nodeHttpTransport raw HTTP/1.1 path', () => {
     await c.serverMetadata();
     await c.close();
     await expect(t.send({ method: 'GET', url: s.url + '/v2', headers: {}, signal: new AbortController().signal, maxResponseBytes: 100 })).rejects.toMatchObject({ code: 'E_ABORTED' });
+  });
+});
+
+describe('reuseOutputBuffers', () => {
+  it('HTTP: a released response\'s buffer carries a later response; unreleased ones and repeat releases are not reused', async () => {
+    const bodies = [1, 2, 3, 4].map((k) => inferBody(Float32Array.from({ length: 1000 }, (_, i) => i * k)));
+    const s = await serve((sock, n) => {
+      const { json, body } = bodies[(n - 1) % bodies.length];
+      sock.write(Buffer.concat([Buffer.from(okHead(body.length, json.length)), body]));
+    });
+    const plain = new TritonHttpClient({ url: s.url, transport: nodeHttpTransport() });
+    expect((await plain.infer('m', req)).release).toBeUndefined();
+    await plain.close();
+    const c = new TritonHttpClient({ url: s.url, transport: nodeHttpTransport(), reuseOutputBuffers: true });
+    const r2 = await c.infer('m', req);
+    const b2 = (r2.outputs[0].data as Float32Array).buffer;
+    expect((r2.outputs[0].data as Float32Array)[3]).toBe(6);
+    const r3 = await c.infer('m', req); // r2 not released yet: a fresh buffer
+    expect((r3.outputs[0].data as Float32Array).buffer).not.toBe(b2);
+    r2.release!();
+    r2.release!(); // ignored: the buffer must not be handed out twice
+    const r4 = await c.infer('m', req);
+    const o4 = r4.outputs[0].data as Float32Array;
+    expect(o4.buffer).toBe(b2);
+    expect(o4[3]).toBe(12);
+    expect(o4.byteOffset % 8).toBe(0);
+    const r1 = await c.infer('m', req); // the only free buffer went to r4: fresh again
+    expect((r1.outputs[0].data as Float32Array).buffer).not.toBe(b2);
+    expect((r1.outputs[0].data as Float32Array)[3]).toBe(3);
+    await c.close();
+  });
+});
+
+describe('ResponseBufferPool', () => {
+  it('hands out the smallest fitting free buffer, never one far too big, and takes back only its own, once', () => {
+    const pool = new ResponseBufferPool({ maxBuffers: 2 });
+    const alloc = (n: number) => new ArrayBuffer(n);
+    const a = pool.acquire(100_000, alloc), b = pool.acquire(1_000_000, alloc), c = pool.acquire(3_000_000, alloc);
+    pool.release(b);
+    pool.release(a);
+    pool.release(a); // repeat: ignored
+    pool.release(c); // over maxBuffers: dropped
+    pool.release(new ArrayBuffer(100_000)); // not from the pool: ignored
+    expect(pool.acquire(90_000, alloc)).toBe(a);
+    const fresh = pool.acquire(90_000, alloc); // only b is free, and it is more than twice too big
+    expect(fresh).not.toBe(b);
+    expect(fresh.byteLength).toBe(90_000);
+    expect(pool.acquire(600_000, alloc)).toBe(b);
+    expect(pool.acquire(2_000_000, alloc)).not.toBe(c);
   });
 });
 

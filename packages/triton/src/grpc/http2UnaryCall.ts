@@ -8,6 +8,10 @@ import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { connect, constants as h2, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import type { ResponseBufferPool } from '../transport/responseBufferPool.js';
+
+/** A dedicated ArrayBuffer, not zero-filled: a message is handed out only once every byte has arrived. */
+const allocUnzeroed = (n: number): ArrayBuffer => Buffer.allocUnsafeSlow(n).buffer as ArrayBuffer;
 
 export interface Http2UnaryOptions {
   /** `http://host:port` or `https://host:port`. */
@@ -82,9 +86,9 @@ export class Http2UnaryChannel {
    * Send one framed message (pieces concatenated = the protobuf bytes, `length` long) and resolve with the
    * response message. `deadline` is an absolute Date.now() ms or undefined. `alignField`: a bytes field
    * number whose first occurrence should start 8-byte aligned in the returned buffer (so typed views of it
-   * need no copy); located in the first chunk, best effort.
+   * need no copy); located in the first chunk, best effort. `pool`: where the response buffer comes from.
    */
-  call(path: string, pieces: readonly Uint8Array[], length: number, metadata: Metadata, deadline: number | undefined, signal?: AbortSignal, alignField?: number): Promise<Buffer> {
+  call(path: string, pieces: readonly Uint8Array[], length: number, metadata: Metadata, deadline: number | undefined, signal?: AbortSignal, alignField?: number, pool?: ResponseBufferPool): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       if (this.closed) return reject(serviceError(GrpcStatus.UNAVAILABLE, 'Channel has been shut down'));
       if (length > this.o.maxMessageBytes) {
@@ -168,10 +172,9 @@ export class Http2UnaryChannel {
             if (++messages > 1) return finish(serviceError(GrpcStatus.INTERNAL, 'Response message parsing error: more than one message for a unary call'));
             const size = prefix.readUInt32BE(1);
             if (size > this.o.maxMessageBytes) return finish(serviceError(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${size} vs. ${this.o.maxMessageBytes})`));
-            // Not zero-filled: a body is only handed out once every byte has arrived.
             const at = alignField === undefined ? -1 : fieldDataOffset(chunk, off, chunk.length, alignField);
             const pad = at < 0 ? 0 : (8 - (at % 8)) % 8;
-            body = Buffer.from(Buffer.allocUnsafeSlow(size + pad).buffer, pad, size);
+            body = Buffer.from(pool ? pool.acquire(size + pad, allocUnzeroed) : allocUnzeroed(size + pad), pad, size);
             have = 0;
           }
           const n = Math.min(body.length - have, chunk.length - off);

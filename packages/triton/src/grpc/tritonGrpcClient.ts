@@ -10,6 +10,7 @@ import { inferenceMethods, type InferenceMethods, type InferenceRpc, type RpcNam
 import { serializeInferRequest, serializeInferRequestParts } from './serializeInferRequest.js';
 import { Http2UnaryChannel, serviceError } from './http2UnaryCall.js';
 import { encodeRawInput } from './rawTensor.js';
+import { ResponseBufferPool } from '../transport/responseBufferPool.js';
 import { checkDatatype, decodeOutputs, fromWireParameters, summarizeConfig } from './wireDecoding.js';
 
 export interface TritonGrpcClientOptions {
@@ -30,6 +31,11 @@ export interface TritonGrpcClientOptions {
   inferTransport?: 'http2' | 'grpc-js';
   /** HTTP/2 connections ModelInfer calls are spread over (inferTransport 'http2'; default 4). */
   inferConnections?: number;
+  /**
+   * Opt-in (inferTransport 'http2'): infer responses get a `release()`; a released response's message
+   * buffer is reused for a later one. Default false: every response owns its memory.
+   */
+  reuseOutputBuffers?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -43,6 +49,8 @@ interface CallResult<R> {
   value: R;
   bytesSent: number;
   bytesReceived: number;
+  /** The received message (http2 path), so its buffer can go back to the pool. */
+  message?: Buffer;
 }
 
 export class TritonGrpcClient implements InferenceClient {
@@ -53,6 +61,7 @@ export class TritonGrpcClient implements InferenceClient {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly fast: Http2UnaryChannel | undefined;
+  private readonly bufferPool: ResponseBufferPool | undefined;
   private closed = false;
 
   constructor(options: TritonGrpcClientOptions | string) {
@@ -77,6 +86,7 @@ export class TritonGrpcClient implements InferenceClient {
     const connections = o.inferConnections ?? DEFAULT_INFER_CONNECTIONS;
     if (!Number.isInteger(connections) || connections < 1 || connections > 64) throw new OptionError('E_INVALID_OPTION', `inferConnections must be an integer in 1..64, got ${connections}`);
     this.fast = o.inferTransport === 'grpc-js' ? undefined : new Http2UnaryChannel({ origin: `${tls ? 'https' : 'http'}://${address}`, maxMessageBytes: maxBytes, windowBytes: window, connections });
+    this.bufferPool = o.reuseOutputBuffers === true && this.fast ? new ResponseBufferPool() : undefined;
     this.client = new Client(address, tls ? grpcCredentials.createSsl() : grpcCredentials.createInsecure(), {
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
@@ -131,8 +141,17 @@ export class TritonGrpcClient implements InferenceClient {
     });
     const outputs = (request.outputs ?? []).map((r) => ({ name: r.name, parameters: toWireParameters(r.parameters) }));
     const wire: WireInferRequest = { model_name: model, model_version: o?.version ?? '', id: request.id ?? '', parameters: toWireParameters(request.parameters), inputs, outputs, raw_input_contents: raw };
-    const { value, bytesSent, bytesReceived } = this.fast ? await this.inferHttp2(wire, o) : await this.call('ModelInfer', wire, o);
-    const res: InferResponse = { modelName: value.model_name, outputs: decodeOutputs(value), bytesSent, bytesReceived };
+    const { value, bytesSent, bytesReceived, message } = this.fast ? await this.inferHttp2(wire, o) : await this.call('ModelInfer', wire, o);
+    const pool = this.bufferPool;
+    let decoded;
+    try {
+      decoded = decodeOutputs(value);
+    } catch (e) {
+      if (pool && message) pool.release(message.buffer);
+      throw e;
+    }
+    const res: InferResponse = { modelName: value.model_name, outputs: decoded, bytesSent, bytesReceived };
+    if (pool && message) res.release = pool.releaser(message.buffer);
     if (value.model_version) res.modelVersion = value.model_version;
     if (value.id) res.id = value.id;
     const params = fromWireParameters(value.parameters);
@@ -145,6 +164,7 @@ export class TritonGrpcClient implements InferenceClient {
     this.closed = true;
     this.client.close();
     this.fast?.close();
+    this.bufferPool?.clear();
   }
 
   private async inferHttp2(wire: WireInferRequest, o: CallOptions = {}): Promise<CallResult<WireInferResponse>> {
@@ -158,14 +178,14 @@ export class TritonGrpcClient implements InferenceClient {
     const def = this.methods.ModelInfer;
     const { pieces, length } = serializeInferRequestParts(def, wire);
     try {
-      const body = await this.fast!.call(def.path, pieces, length, metadata, deadline, signal, RAW_OUTPUT_FIELD);
+      const body = await this.fast!.call(def.path, pieces, length, metadata, deadline, signal, RAW_OUTPUT_FIELD, this.bufferPool);
       let value: WireInferResponse;
       try {
         value = def.responseDeserialize(body);
       } catch (e) {
         throw serviceError(grpcStatus.INTERNAL, `Response message parsing error: ${e instanceof Error ? e.message : String(e)}`);
       }
-      return { value, bytesSent: length, bytesReceived: body.length };
+      return { value, bytesSent: length, bytesReceived: body.length, message: body };
     } catch (e) {
       throw fromGrpcError(e, name, this.url, signal?.aborted === true);
     }

@@ -2,6 +2,7 @@
 import { RemoteError } from '@sightline/core';
 import { alignmentPad, INFER_HEADER_LENGTH, joinAligned, totalLength } from './bodyBuffer.js';
 import type { HttpTransport, TransportRequest, TransportResponse } from './httpTransport.js';
+import type { ResponseBufferPool } from './responseBufferPool.js';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -10,7 +11,7 @@ export function fetchTransport(fetchImpl?: FetchLike): HttpTransport {
   return {
     async send(r: TransportRequest): Promise<TransportResponse> {
       const res = await f(r.url, { method: r.method, headers: r.headers, body: joinChunks(r.body) as BodyInit | undefined, signal: r.signal });
-      const body = await readLimited(res, r.maxResponseBytes, r.url);
+      const body = await readLimited(res, r.maxResponseBytes, r.url, r.bufferPool);
       return { status: res.status, headers: res.headers, body };
     },
   };
@@ -30,7 +31,7 @@ function joinChunks(chunks: readonly Uint8Array[] | undefined): Uint8Array | und
 }
 
 /** Reads a body, refusing to buffer more than `limit` bytes. */
-async function readLimited(res: Response, limit: number, url: string): Promise<Uint8Array> {
+async function readLimited(res: Response, limit: number, url: string, pool: ResponseBufferPool | undefined): Promise<Uint8Array> {
   const tooLarge = (n: number) =>
     new RemoteError('E_REMOTE_TOO_LARGE', `response from ${url} exceeds ${limit} bytes`, { details: { bytes: n, limit } });
   const encoded = res.headers.get('content-encoding');
@@ -46,7 +47,7 @@ async function readLimited(res: Response, limit: number, url: string): Promise<U
   let buf: Uint8Array | undefined;
   if (declared !== undefined) {
     const pad = alignmentPad(res.headers.get(INFER_HEADER_LENGTH));
-    buf = new Uint8Array(new ArrayBuffer(declared + pad), pad, declared);
+    buf = new Uint8Array(pool ? pool.acquire(declared + pad, (n) => new ArrayBuffer(n)) : new ArrayBuffer(declared + pad), pad, declared);
   }
   const chunks: Uint8Array[] = [];
   let total = 0;

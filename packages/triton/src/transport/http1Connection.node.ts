@@ -9,6 +9,10 @@ import { connect, type Socket } from 'node:net';
 import { RemoteError } from '@sightline/core';
 import { alignmentPad, INFER_HEADER_LENGTH, joinAligned } from './bodyBuffer.js';
 import { findHeadEnd, parseHttp1Head, type Http1Head, type Http1Headers } from './http1Head.js';
+import type { ResponseBufferPool } from './responseBufferPool.js';
+
+/** A dedicated (never a shared slab) ArrayBuffer, not zero-filled: bodies are handed out only once full. */
+export const allocUnzeroed = (n: number): ArrayBuffer => Buffer.allocUnsafeSlow(n).buffer as ArrayBuffer;
 
 /** Reads land here until the head is parsed, and for chunked / close-delimited bodies. */
 const SCRATCH_BYTES = 64 * 1024;
@@ -28,6 +32,7 @@ interface Pending {
   url: string;
   limit: number;
   noBody: boolean;
+  pool: ResponseBufferPool | undefined;
   resolve(r: Http1Result): void;
   reject(e: unknown): void;
 }
@@ -73,10 +78,10 @@ export class Http1Connection {
   }
 
   /** Writes one request (head + body pieces, corked into one writev) and resolves with its response. */
-  exchange(head: Uint8Array, body: readonly Uint8Array[] | undefined, url: string, limit: number, noBody: boolean): Promise<Http1Result> {
+  exchange(head: Uint8Array, body: readonly Uint8Array[] | undefined, url: string, limit: number, noBody: boolean, pool?: ResponseBufferPool): Promise<Http1Result> {
     return new Promise<Http1Result>((resolve, reject) => {
       if (this.dead || this.pending) return reject(reset('connection not usable'));
-      this.pending = { url, limit, noBody, resolve, reject };
+      this.pending = { url, limit, noBody, pool, resolve, reject };
       this.state = 'head';
       this.have = 0;
       this.searchFrom = 0;
@@ -166,8 +171,8 @@ export class Http1Connection {
       // Identity bodies are placed so the binary section after the JSON header starts 8-byte aligned.
       const identity = (head.headers.get('content-encoding') ?? 'identity').trim().toLowerCase() === 'identity';
       const pad = identity ? alignmentPad(head.headers.get(INFER_HEADER_LENGTH)) : 0;
-      // Not zero-filled: handed out only once every byte has been read into it.
-      const body = new Uint8Array(Buffer.allocUnsafeSlow(f.length + pad).buffer, pad, f.length);
+      const bytes = f.length + pad;
+      const body = new Uint8Array(p.pool ? p.pool.acquire(bytes, allocUnzeroed) : allocUnzeroed(bytes), pad, f.length);
       const take = Math.min(extra, f.length);
       if (extra > f.length) head.keepAlive = false; // bytes beyond the body: never reuse this connection
       body.set(this.scratch.subarray(end, end + take));

@@ -1,6 +1,7 @@
 // The byte-moving part of TritonHttpClient, swappable per platform: `fetch` everywhere, `node:http` in Node
 // (fetch/undici costs several ms per call more there). The client keeps every rule (timeouts, abort,
 // retries, compression, error mapping); a transport only sends one attempt and buffers the answer.
+import type { ResponseBufferPool } from './responseBufferPool.js';
 
 /** Case-insensitive header lookup (the subset of `Headers` the client reads). */
 export interface ResponseHeaders {
@@ -17,6 +18,8 @@ export interface TransportRequest {
   signal: AbortSignal;
   /** Largest (decoded) body to buffer; beyond it reject with RemoteError E_REMOTE_TOO_LARGE. */
   maxResponseBytes: number;
+  /** When set, a body of known length is placed in a buffer from this pool (the client's `reuseOutputBuffers`). */
+  bufferPool?: ResponseBufferPool;
 }
 
 export interface TransportResponse {

@@ -8,7 +8,9 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createGunzip, createInflate, gunzip, inflate, type Gunzip, type Inflate } from 'node:zlib';
 import { OptionError, RemoteError } from '@sightline/core';
 import { alignmentPad, INFER_HEADER_LENGTH, joinAligned, totalLength } from './bodyBuffer.js';
+import { allocUnzeroed } from './http1Connection.node.js';
 import { Http1Pool } from './http1Pool.node.js';
+import type { ResponseBufferPool } from './responseBufferPool.js';
 import type { HttpTransport, ResponseHeaders, TransportRequest, TransportResponse } from './httpTransport.js';
 
 export interface NodeHttpTransportOptions {
@@ -90,7 +92,7 @@ async function sendPlain(r: TransportRequest, pool: Http1Pool): Promise<Transpor
   let res;
   try {
     if (r.signal.aborted) throw r.signal.reason ?? new Error('aborted');
-    res = await conn.exchange(head, r.body, r.url, r.maxResponseBytes, false);
+    res = await conn.exchange(head, r.body, r.url, r.maxResponseBytes, false, r.bufferPool);
   } catch (e) {
     pool.release(conn, false);
     throw e;
@@ -136,7 +138,7 @@ function send(r: TransportRequest, https: HttpsAgent): Promise<TransportResponse
     req.on('response', (res) => {
       // Callbacks, not a promise: the body's verdict (e.g. too large) must land before the socket error
       // that destroying the response triggers.
-      readBody(res, r.maxResponseBytes, r.url, (body) => {
+      readBody(res, r.maxResponseBytes, r.url, r.bufferPool, (body) => {
         if (settled) return;
         settled = true;
         r.signal.removeEventListener('abort', onAbort);
@@ -153,7 +155,7 @@ function send(r: TransportRequest, https: HttpsAgent): Promise<TransportResponse
   });
 }
 
-function readBody(res: IncomingMessage, limit: number, url: string, resolve: (b: Uint8Array) => void, reject: (e: unknown) => void): void {
+function readBody(res: IncomingMessage, limit: number, url: string, pool: ResponseBufferPool | undefined, resolve: (b: Uint8Array) => void, reject: (e: unknown) => void): void {
   const tooLarge = (n: number) => new RemoteError('E_REMOTE_TOO_LARGE', `response from ${url} exceeds ${limit} bytes`, { details: { bytes: n, limit } });
   const encoding = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
   const cl = res.headers['content-length'];
@@ -177,8 +179,7 @@ function readBody(res: IncomingMessage, limit: number, url: string, resolve: (b:
     let buf: Uint8Array | undefined;
     if (plain && declared !== undefined) {
       const pad = alignmentPad(res.headers[INFER_HEADER_LENGTH] as string | undefined ?? null);
-      // Not zero-filled: every byte is written before the body is handed out (a short body is an error).
-      buf = new Uint8Array(Buffer.allocUnsafeSlow(declared + pad).buffer, pad, declared);
+      buf = new Uint8Array(pool ? pool.acquire(declared + pad, allocUnzeroed) : allocUnzeroed(declared + pad), pad, declared);
     }
     const chunks: Uint8Array[] = [];
     let total = 0;
