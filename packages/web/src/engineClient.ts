@@ -81,7 +81,7 @@ export class EngineClient {
       conf: checkUnit('conf', opts.conf ?? 0.25),
       iou: checkUnit('iou', opts.iou ?? 0.7),
       maxDet,
-      ...(opts.remote ? { remote: checkRemote(opts.remote), policy: opts.policy, breaker: opts.breaker, probe: opts.probe ?? false } : {}),
+      ...(opts.remote ? { remote: checkRemote(opts.remote), policy: opts.policy, breaker: opts.breaker, contention: opts.contention, probe: opts.probe ?? false } : {}),
     };
     const client = new EngineClient(worker);
     try {

@@ -1,5 +1,5 @@
 /** What crosses the main-thread ↔ worker boundary. Pixels always travel as transferables, never as copies. */
-import type { CircuitBreakerOptions, OutputLayout, RouteEvent, RoutingPolicyOptions } from '@sightline/core';
+import type { CircuitBreakerOptions, ContentionOptions, OutputLayout, RouteEvent, RoutingPolicyOptions } from '@sightline/core';
 import type { Wire } from './errorTransfer.js';
 import type { GpuBufferStats } from './gpu/bufferStats.js';
 import type { BackendChoice, ClassifyResult, DetectResult, FallbackEvent, ModelInfo, ProgressEvent, RemoteTarget, RouteProvenance } from './types.js';
@@ -30,6 +30,7 @@ export interface EngineInit {
   policy?: RoutingPolicyOptions;
   /** Without `now`: a clock cannot cross the worker boundary. */
   breaker?: Omit<CircuitBreakerOptions, 'now'>;
+  contention?: ContentionOptions;
   remoteRetryMs?: number;
   probe?: boolean;
 }

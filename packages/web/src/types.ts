@@ -1,5 +1,5 @@
 /** Public option and result types of @sightline/web. */
-import type { ClassScore, Detection, OutputLayout, CircuitBreakerOptions, RouteEvent, RoutingPolicyOptions } from '@sightline/core';
+import type { ClassScore, Detection, OutputLayout, CircuitBreakerOptions, ContentionOptions, RouteEvent, RoutingPolicyOptions } from '@sightline/core';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 /** The engine that actually ran (tfjs-* come from the TF.js engine). */
@@ -65,6 +65,8 @@ export interface EngineOptions {
   /** Routing policy for hybrid mode (mode, fixed batchThreshold, splitting): see @sightline/core decideRoute. */
   policy?: RoutingPolicyOptions;
   breaker?: Omit<CircuitBreakerOptions, 'now'>;
+  /** Hybrid mode: when overlapping both paths counts as not paying off (same machine), and how often to re-try it. */
+  contention?: ContentionOptions;
   /** Every routing decision and fallback, with its reason. */
   onRoute?: (e: RouteEvent) => void;
   /**

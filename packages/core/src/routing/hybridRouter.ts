@@ -2,14 +2,17 @@
  * Runs calls across a local and a remote path. Every item gets exactly one outcome, in order: items whose
  * path failed for path reasons (server down, 5xx, timeout, device lost) are recomputed once on the other
  * path; items that are themselves bad (undecodable image, oversize) fail without a pointless second try.
- * Real timings feed the cost models that drive the next decision.
+ * Real timings feed the cost models that drive the next decision: each call's service time (queueing behind
+ * earlier calls on the same path excluded) and how much of it the other path was working too. Overlapped
+ * calls teach the contention model whether the paths are independent; when they are not, calls stop
+ * overlapping (reason 'contended') until a re-probe after a growing back-off says otherwise.
  */
 import { SightlineError, type SightlineErrorCode } from '../errors.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type BreakerState } from './circuitBreaker.js';
+import { ContentionModel, type ContentionAssessment, type ContentionOptions } from './contentionModel.js';
 import { LatencyModel, type LatencyEstimate } from './latencyModel.js';
-import { decideRoute, type RouteDecision, type RoutingPolicyOptions } from './routingPolicy.js';
-
-export type PathSide = 'local' | 'remote';
+import { PathActivity, type ActivitySample, type PathSide } from './pathActivity.js';
+import { decideRoute, type RouteDecision, type RouteInput, type RoutingPolicyOptions } from './routingPolicy.js';
 
 /** One way to run items (an engine in this process, or a remote server). */
 export interface PathRunner<TItem, TResult> {
@@ -45,12 +48,14 @@ export interface HybridRouterOptions<TItem, TResult> {
   localPrior?: Partial<LatencyEstimate>;
   remotePrior?: Partial<LatencyEstimate>;
   onRoute?: (event: RouteEvent) => void;
-  /**
-   * After two split calls that took ≥ 1.25× their predicted time (the paths slowed each other down — e.g. a
-   * "remote" server on the same CPU), stop splitting for this long (default 60 s), then try again.
-   */
-  splitBackoffMs?: number;
+  /** How overlapped calls decide whether the paths contend, and how often to re-try overlap when they do. */
+  contention?: ContentionOptions;
+  /** Clock in ms for timings and back-offs (default performance.now()); tests drive a simulated one. */
+  now?: () => number;
 }
+
+/** Batch size at which the two paths' per-image costs are compared for the contention verdict. */
+const REFERENCE_BATCH = 8;
 
 /** Codes that describe the item itself: running it elsewhere would fail the same way. */
 const ITEM_FAULTS: ReadonlySet<SightlineErrorCode> = new Set<SightlineErrorCode>([
@@ -71,15 +76,22 @@ export function isPathFault(e: unknown): boolean {
 export class HybridRouter<TItem, TResult> {
   readonly localModel: LatencyModel;
   readonly remoteModel: LatencyModel;
+  readonly contention: ContentionModel;
   readonly breaker: CircuitBreaker;
   private readonly local?: PathRunner<TItem, TResult>;
   private readonly remote?: PathRunner<TItem, TResult>;
   private readonly policy: RoutingPolicyOptions;
   private readonly onRoute?: (e: RouteEvent) => void;
+  private readonly now: () => number;
+  private readonly activity = new PathActivity();
   private busy = { local: 0, remote: 0 };
-  private splitStrikes = 0;
-  private splitBackoffUntil = 0;
-  private readonly splitBackoffMs: number;
+  /** run() calls in progress. */
+  private calls = 0;
+  /** Since when an unmeasured path has been setting aside overlapped samples, waiting for a solo one. */
+  private readonly heldBackSince: { local: number | null; remote: number | null } = { local: null, remote: null };
+  /** When overlap may be tried again while the paths contend (null: not contended, or not yet scheduled). */
+  private reprobeAt: number | null = null;
+  private reprobeWait: number;
 
   constructor(o: HybridRouterOptions<TItem, TResult>) {
     if (!o.local && !o.remote) throw new SightlineError('E_INVALID_OPTION', 'a hybrid router needs a local path, a remote path, or both');
@@ -87,96 +99,134 @@ export class HybridRouter<TItem, TResult> {
     this.remote = o.remote;
     this.policy = o.policy ?? {};
     this.onRoute = o.onRoute;
+    this.now = o.now ?? defaultNow;
     this.localModel = new LatencyModel({ prior: o.localPrior });
     this.remoteModel = new LatencyModel({ prior: o.remotePrior });
-    this.breaker = new CircuitBreaker(o.breaker);
-    this.splitBackoffMs = o.splitBackoffMs ?? 60_000;
+    this.contention = new ContentionModel(o.contention);
+    this.reprobeWait = this.contention.reprobeMs;
+    this.breaker = new CircuitBreaker({ now: this.now, ...o.breaker });
   }
 
   get breakerState(): BreakerState {
     return this.breaker.state;
   }
 
+  /** Whether running both paths at once currently pays, from the measured per-image costs and slowdowns. */
+  assessContention(): ContentionAssessment {
+    const per = (m: LatencyModel) => (m.known ? m.predict(REFERENCE_BATCH) / REFERENCE_BATCH : Number.NaN);
+    return this.contention.assess(per(this.localModel), per(this.remoteModel));
+  }
+
   /** The decision the router would take now for a call of `batchSize` (no side effects). */
   plan(batchSize: number): RouteDecision {
-    return decideRoute(
-      {
-        batchSize,
-        local: { available: !!this.local?.available(), gpu: !!this.local?.gpu, busyMs: this.busy.local, model: this.localModel },
-        remote: this.remote
-          ? { configured: true, available: this.remote.available(), healthy: this.breaker.allowsTraffic, busyMs: this.busy.remote, model: this.remoteModel }
-          : null,
-      },
-      now() < this.splitBackoffUntil ? { ...this.policy, allowSplit: false } : this.policy,
-    );
+    return this.decide(batchSize, false);
+  }
+
+  /** `commit`: this decision is going to run, so a re-probe it takes is spent and the back-off advances. */
+  private decide(batchSize: number, commit: boolean): RouteDecision {
+    const input: RouteInput = {
+      batchSize,
+      local: { available: !!this.local?.available(), gpu: !!this.local?.gpu, busyMs: this.busy.local, model: this.localModel },
+      remote: this.remote
+        ? { configured: true, available: this.remote.available(), healthy: this.breaker.allowsTraffic, busyMs: this.busy.remote, model: this.remoteModel }
+        : null,
+      otherCalls: Math.max(0, this.calls - (commit ? 1 : 0)),
+    };
+    if (!this.assessContention().contended) {
+      if (commit) {
+        this.reprobeAt = null;
+        this.reprobeWait = this.contention.reprobeMs;
+      }
+      return decideRoute(input, this.policy);
+    }
+    const t = this.now();
+    if (commit && this.reprobeAt === null) this.reprobeAt = t + this.reprobeWait;
+    if (this.reprobeAt !== null && t >= this.reprobeAt) {
+      // Back-off over: let the cost model place this call as if the paths were independent; if that overlaps
+      // the two paths, it re-measures the slowdowns (which then replace the old ones).
+      const free = decideRoute(input, this.policy);
+      if ((free.reason === 'cost-model' || free.reason === 'cost-model-split') && this.overlaps(free)) {
+        if (commit) {
+          this.reprobeWait = Math.min(this.contention.maxReprobeMs, Math.max(1, this.reprobeWait) * 2);
+          this.reprobeAt = t + this.reprobeWait;
+          this.contention.forget();
+        }
+        return { ...free, reason: 'contention-probe' };
+      }
+    }
+    return decideRoute({ ...input, contended: true }, this.policy);
+  }
+
+  private overlaps(d: RouteDecision): boolean {
+    return d.target === 'split' || (d.target === 'local' && this.activity.busy('remote')) || (d.target === 'remote' && this.activity.busy('local'));
   }
 
   /**
-   * Seed the cost models: run `items` once on each available path, one path after the other (so they do not
-   * slow each other down), twice per path — the first run only warms the path up. Failures are ignored (a path
-   * that cannot run the probe stays unmeasured and the policy explores it later). Returns the measured ms.
+   * Seed the cost models: run `items` on each available path, one path after the other (so they do not slow
+   * each other down), twice per path — the first run only warms the path up; then, when both paths work,
+   * twice on both at once, which measures whether they slow each other down. Failures are ignored (a path
+   * that cannot run the probe stays unmeasured and the policy explores it later). Returns the solo ms.
    */
   async probe(items: readonly TItem[], signal?: AbortSignal): Promise<{ local?: number; remote?: number }> {
     const out: { local?: number; remote?: number } = {};
+    if (items.length === 0) return out;
     for (const side of ['local', 'remote'] as const) {
       const runner = this.path(side);
-      if (!runner || !runner.available() || items.length === 0) continue;
+      if (!runner || !runner.available()) continue;
       try {
         await runner.run(items, signal);
-        const t0 = now();
-        const r = await runner.run(items, signal);
-        const ms = now() - t0;
-        if (r.length === items.length && r.every((x) => !(x instanceof Error))) {
-          (side === 'local' ? this.localModel : this.remoteModel).observe(items.length, ms);
-          out[side] = ms;
-        }
+        const ms = await this.timedProbe(side, runner, items, signal);
+        if (ms !== null) out[side] = ms;
       } catch {
         /* unmeasured: explored later */
       }
     }
+    if (out.local !== undefined && out.remote !== undefined) {
+      for (let round = 0; round < 2; round++) {
+        await Promise.all([this.timedProbe('local', this.local!, items, signal), this.timedProbe('remote', this.remote!, items, signal)]).catch(() => {});
+      }
+    }
     return out;
+  }
+
+  /** One measured probe call; its timing is learned only when every item succeeded. Returns the service ms. */
+  private async timedProbe(side: PathSide, runner: PathRunner<TItem, TResult>, items: readonly TItem[], signal?: AbortSignal): Promise<number | null> {
+    const { results, sample } = await this.exec(side, runner, items, signal);
+    if (results.some((r) => r instanceof Error)) return null;
+    this.learn(side, items.length, sample);
+    return sample.serviceMs;
   }
 
   async run(items: readonly TItem[], signal?: AbortSignal): Promise<ItemOutcome<TResult>[]> {
     const n = items.length;
     const out = new Array<ItemOutcome<TResult> | undefined>(n);
     if (n === 0) return [];
-    const decision = this.plan(n);
+    this.calls++;
+    try {
+      return await this.route(items, out, signal);
+    } finally {
+      this.calls--;
+    }
+  }
+
+  private async route(items: readonly TItem[], out: Array<ItemOutcome<TResult> | undefined>, signal?: AbortSignal): Promise<ItemOutcome<TResult>[]> {
+    const n = items.length;
+    const decision = this.decide(n, true);
     this.emit({ batchSize: n, decision });
     const all = Array.from({ length: n }, (_, i) => i);
     const remoteIdx = all.slice(0, decision.remoteCount);
     const localIdx = all.slice(decision.remoteCount);
-
-    const split = decision.target === 'split';
-    const predicted = split
-      ? Math.max(this.busy.local + this.localModel.predict(localIdx.length), this.busy.remote + this.remoteModel.predict(remoteIdx.length))
-      : 0;
-    const t0 = now();
+    const chunk = (side: PathSide) => (decision.target === side ? decision.chunkSize : undefined);
     const [lf, rf] = await Promise.all([
-      this.runOn('local', localIdx, items, out, 1, signal, !split),
-      this.runOn('remote', remoteIdx, items, out, 1, signal, !split),
+      this.runOn('local', localIdx, items, out, 1, signal, chunk('local')),
+      this.runOn('remote', remoteIdx, items, out, 1, signal, chunk('remote')),
     ]);
-    if (split && lf.idx.length === 0 && rf.idx.length === 0) this.judgeSplit(now() - t0, predicted);
     // One hop to the other path for items whose path failed; never back again (no ping-pong, no duplicates).
     const moves: Promise<unknown>[] = [];
     if (rf.idx.length) moves.push(this.fallback('remote', 'local', rf, items, out, signal));
     if (lf.idx.length) moves.push(this.fallback('local', 'remote', lf, items, out, signal));
     await Promise.all(moves);
     return out.map((o, i) => o ?? { ok: false, error: new SightlineError('E_INFERENCE', `item ${i} produced no result`), path: 'local', backend: 'none', attempts: 0 });
-  }
-
-  /** Splitting pays only if the paths really run in parallel; two slow splits in a row pause it. */
-  private judgeSplit(actualMs: number, predictedMs: number): void {
-    if (!(predictedMs > 0)) return;
-    if (actualMs >= predictedMs * 1.25) {
-      this.splitStrikes++;
-      if (this.splitStrikes >= 2) {
-        this.splitStrikes = 0;
-        this.splitBackoffUntil = now() + this.splitBackoffMs;
-      }
-    } else {
-      this.splitStrikes = 0;
-    }
   }
 
   private async fallback(
@@ -200,7 +250,10 @@ export class HybridRouter<TItem, TResult> {
     for (const i of again.idx) out[i] = fail(again.errors.get(i), to, target.backend, 2);
   }
 
-  /** Runs `idx` on one side; fills `out` for successes and item faults; returns the path-faulted items. */
+  /**
+   * Runs `idx` on one side, `chunkSize` items per call (one after the other, so other calls for this path can
+   * get in between); fills `out` for successes and item faults; returns the path-faulted items.
+   */
   private async runOn(
     side: PathSide,
     idx: number[],
@@ -208,61 +261,98 @@ export class HybridRouter<TItem, TResult> {
     out: Array<ItemOutcome<TResult> | undefined>,
     attempt: number,
     signal?: AbortSignal,
-    /** False for split calls: the two halves slow each other down on a shared machine, which would skew the models. */
-    learn = true,
+    chunkSize = idx.length,
   ): Promise<{ idx: number[]; errors: Map<number, Error> }> {
     const failed = { idx: [] as number[], errors: new Map<number, Error>() };
     if (idx.length === 0) return failed;
     const runner = this.path(side);
     const model = side === 'local' ? this.localModel : this.remoteModel;
-    const markAll = (e: Error) => {
-      for (const i of idx) {
+    const markAll = (part: readonly number[], e: Error) => {
+      for (const i of part) {
         failed.idx.push(i);
         failed.errors.set(i, e);
       }
     };
     if (!runner) {
-      markAll(new SightlineError('E_BACKEND_UNAVAILABLE', `no ${side} path configured`));
+      markAll(idx, new SightlineError('E_BACKEND_UNAVAILABLE', `no ${side} path configured`));
       return failed;
     }
-    if (side === 'remote' && !this.breaker.tryAcquire()) {
-      markAll(new SightlineError('E_REMOTE_UNAVAILABLE', 'remote circuit breaker is open'));
-      return failed;
-    }
+    // The whole call counts as queued work on this path until each chunk is done.
     const predicted = model.known ? model.predict(idx.length) : 0;
+    let pending = predicted;
     this.busy[side] += predicted;
-    const t0 = now();
-    let results: Array<TResult | Error>;
+    const step = Math.max(1, Math.min(idx.length, Math.floor(chunkSize) || idx.length));
     try {
-      results = await runner.run(idx.map((i) => items[i]), signal);
-      if (results.length !== idx.length) {
-        throw new SightlineError('E_INFERENCE', `${runner.backend} returned ${results.length} results for ${idx.length} items`);
+      for (let start = 0; start < idx.length; start += step) {
+        const part = idx.slice(start, start + step);
+        if (side === 'remote' && !this.breaker.tryAcquire()) {
+          markAll(part, new SightlineError('E_REMOTE_UNAVAILABLE', 'remote circuit breaker is open'));
+          continue;
+        }
+        const { results, sample } = await this.exec(side, runner, part.map((i) => items[i]), signal);
+        const done = (predicted * part.length) / idx.length;
+        this.busy[side] = Math.max(0, this.busy[side] - done);
+        pending -= done;
+        let pathFaults = 0;
+        results.forEach((r, j) => {
+          const i = part[j];
+          if (!(r instanceof Error)) {
+            out[i] = { ok: true, value: r, path: side, backend: runner.backend, attempts: attempt };
+          } else if (!isPathFault(r)) {
+            out[i] = fail(r, side, runner.backend, attempt);
+          } else {
+            pathFaults++;
+            failed.idx.push(i);
+            failed.errors.set(i, r);
+          }
+        });
+        if (pathFaults === 0) this.learn(side, part.length, sample);
+        if (side === 'remote') {
+          if (pathFaults === part.length) this.breaker.onFailure();
+          else this.breaker.onSuccess();
+        }
       }
-    } catch (e) {
-      results = idx.map(() => (e instanceof Error ? e : new Error(String(e))));
     } finally {
-      this.busy[side] = Math.max(0, this.busy[side] - predicted);
-    }
-    const ms = now() - t0;
-    let pathFaults = 0;
-    results.forEach((r, j) => {
-      const i = idx[j];
-      if (!(r instanceof Error)) {
-        out[i] = { ok: true, value: r, path: side, backend: runner.backend, attempts: attempt };
-      } else if (!isPathFault(r)) {
-        out[i] = fail(r, side, runner.backend, attempt);
-      } else {
-        pathFaults++;
-        failed.idx.push(i);
-        failed.errors.set(i, r);
-      }
-    });
-    if (pathFaults === 0 && learn) model.observe(idx.length, ms);
-    if (side === 'remote') {
-      if (pathFaults === idx.length) this.breaker.onFailure();
-      else this.breaker.onSuccess();
+      this.busy[side] = Math.max(0, this.busy[side] - pending);
     }
     return failed;
+  }
+
+  /** One call on one path, with its service time and overlap; a thrown error becomes every item's error. */
+  private async exec(
+    side: PathSide,
+    runner: PathRunner<TItem, TResult>,
+    items: readonly TItem[],
+    signal?: AbortSignal,
+  ): Promise<{ results: Array<TResult | Error>; sample: ActivitySample }> {
+    const ticket = this.activity.begin(side, this.now());
+    let results: Array<TResult | Error>;
+    try {
+      results = await runner.run(items, signal);
+      if (results.length !== items.length) {
+        throw new SightlineError('E_INFERENCE', `${runner.backend} returned ${results.length} results for ${items.length} items`);
+      }
+    } catch (e) {
+      results = items.map(() => (e instanceof Error ? e : new Error(String(e))));
+    }
+    const sample = this.activity.end(ticket, this.now());
+    return { results, sample };
+  }
+
+  /** Feeds the contention model, then the path's cost model with what the call would have cost alone. */
+  private learn(side: PathSide, images: number, sample: ActivitySample): void {
+    const model = side === 'local' ? this.localModel : this.remoteModel;
+    // A path's first sample sets its solo cost, against which every later slowdown is judged: taken while
+    // the other path was busy, it would carry that slowdown and hide it for good. So wait for a solo one —
+    // for as long as a re-probe back-off at most; the exploration rules keep routing meanwhile.
+    if (!model.known && sample.overlap >= this.contention.minOverlap) {
+      const t = this.now();
+      const since = (this.heldBackSince[side] ??= t);
+      if (t - since < this.contention.reprobeMs) return;
+    }
+    // Predicted now, not at dispatch: a call that queued may have started before its path had any estimate.
+    const soloMs = model.known ? model.predict(images) : Number.NaN;
+    model.observe(images, this.contention.observe(side, soloMs, sample.serviceMs, sample.overlap));
   }
 
   private path(side: PathSide): PathRunner<TItem, TResult> | undefined {
@@ -280,6 +370,6 @@ function fail<T>(e: Error | undefined, path: PathSide, backend: string, attempts
   return { ok: false, error, path, backend, attempts };
 }
 
-function now(): number {
+function defaultNow(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }

@@ -26,11 +26,13 @@ export class LatencyModel {
   private fixed: number;
   private perImage: number;
   private count = 0;
+  private fixedFitted: boolean;
 
   constructor({ alpha = 0.2, prior = {} }: LatencyModelOptions = {}) {
     this.alpha = Math.min(1, Math.max(1e-3, alpha));
     this.fixed = Math.max(0, prior.fixedMs ?? 0);
     this.perImage = Math.max(0, prior.perImageMs ?? Number.NaN);
+    this.fixedFitted = prior.fixedMs !== undefined;
   }
 
   /** Record one call that processed `images` images in `ms` milliseconds. */
@@ -51,6 +53,7 @@ export class LatencyModel {
       const slope = (this.snt / this.sw - meanN * meanT) / varN;
       this.perImage = Math.max(0, slope);
       this.fixed = Math.max(0, meanT - this.perImage * meanN);
+      this.fixedFitted = true;
     } else {
       // All calls had the same size: keep the fixed part, attribute the rest per image.
       this.perImage = Math.max(0, (meanT - Math.min(this.fixed, meanT)) / meanN);
@@ -68,5 +71,10 @@ export class LatencyModel {
 
   get known(): boolean {
     return Number.isFinite(this.perImage);
+  }
+
+  /** Whether the fixed part was measured (calls of different sizes) or given, rather than assumed to be 0. */
+  get fixedKnown(): boolean {
+    return this.fixedFitted;
   }
 }

@@ -1,7 +1,11 @@
 /**
  * Where one call runs. Pure function of what is known right now: path availability and health, measured
- * cost models, and how much work each path already has queued. Large batches may be split so that both
- * paths finish at about the same time, which is how a hybrid setup beats either path alone.
+ * cost models, how much work each path already has queued, and whether the two paths were measured to
+ * slow each other down. Independent paths: large batches may be split so that both finish at about the same
+ * time, and calls go wherever they finish first — which is how a hybrid setup beats either path alone.
+ * Contended paths (a "remote" server on the same CPU): running both at once does not add throughput, so
+ * every call queues on the path that is cheaper for it; while other calls are in flight (a frame stream),
+ * a batch goes in chunks small enough that a frame waits for one chunk rather than the whole batch.
  */
 import type { LatencyModel } from './latencyModel.js';
 
@@ -16,7 +20,11 @@ export type RouteReason =
   | 'batch-threshold'
   | 'cost-model'
   | 'cost-model-split'
-  | 'probe';
+  | 'probe'
+  /** The paths were measured to share a resource: the call queues on the cheaper path, no overlap. */
+  | 'contended'
+  /** The paths contended; after a back-off this call runs overlapped again to re-measure. */
+  | 'contention-probe';
 
 export interface RoutingPolicyOptions {
   /** 'auto' routes per call; 'local'/'remote' pin every call (failures still fall back). */
@@ -42,6 +50,10 @@ export interface RouteInput {
   batchSize: number;
   local: PathState & { gpu: boolean };
   remote: (PathState & { configured: boolean; healthy: boolean }) | null;
+  /** Running both paths at once was measured not to pay (see ContentionModel). */
+  contended?: boolean;
+  /** Other calls in flight right now (e.g. a frame stream): a contended batch is then fed in chunks. */
+  otherCalls?: number;
 }
 
 export interface RouteDecision {
@@ -54,7 +66,12 @@ export interface RouteDecision {
   expectedRemoteMs: number;
   /** Smallest batch for which remote is predicted faster, when both models are known. */
   threshold: number | null;
+  /** Largest call to send the target path at once (the batch is fed to it in chunks of this size); absent = all at once. */
+  chunkSize?: number;
 }
+
+/** Chunks keep the per-call fixed cost at or below this share of the work. */
+const CHUNK_OVERHEAD = 0.01;
 
 export function decideRoute(input: RouteInput, options: RoutingPolicyOptions = {}): RouteDecision {
   const { mode = 'auto', batchThreshold, preferRemoteWithoutGpu = true, allowSplit = true, defaultThreshold = 8 } = options;
@@ -95,6 +112,15 @@ export function decideRoute(input: RouteInput, options: RoutingPolicyOptions = {
   }
   if (!lKnown) return n <= 2 ? make('local', 'probe') : make('remote', 'cost-model');
 
+  if (input.contended) {
+    // One resource behind both paths: whatever runs elsewhere slows this down as much as it gains, so take
+    // the path that does this call's work for least, regardless of what is queued (queues share the resource).
+    const side = local.model.predict(n) <= remote.model.predict(n) ? local : remote;
+    const d = make(side === local ? 'local' : 'remote', 'contended');
+    const chunk = (input.otherCalls ?? 0) > 0 ? chunkSize(n, side.model) : n;
+    return chunk < n ? { ...d, chunkSize: chunk } : d;
+  }
+
   // Both known: minimise the time until the last image of this call is done.
   let best = expL <= expR ? make('local', 'cost-model') : make('remote', 'cost-model');
   let bestMs = Math.min(expL, expR);
@@ -109,6 +135,17 @@ export function decideRoute(input: RouteInput, options: RoutingPolicyOptions = {
     }
   }
   return best;
+}
+
+/**
+ * Smallest call size whose fixed cost is at most CHUNK_OVERHEAD of its per-image work. Until calls of
+ * different sizes have measured the fixed cost, the batch runs whole: a GPU's batching gain is not given away
+ * on a guess.
+ */
+function chunkSize(n: number, model: LatencyModel): number {
+  const { fixedMs, perImageMs } = model.estimate;
+  if (!model.fixedKnown || !(perImageMs > 0)) return n;
+  return Math.min(n, Math.max(1, Math.ceil(fixedMs / (CHUNK_OVERHEAD * perImageMs))));
 }
 
 /** Remote share k minimising max(local(n−k), remote(k)) for linear cost models. */

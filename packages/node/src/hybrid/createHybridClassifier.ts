@@ -19,13 +19,13 @@ export interface HybridClassifier {
 }
 
 export async function createHybridClassifier(options: HybridClassifierOptions): Promise<HybridClassifier> {
-  const { policy, breaker, onRoute, remoteRetryMs, localBackend = 'auto', localPrior, remotePrior, probe, ...base } = options;
+  const { policy, breaker, contention, onRoute, remoteRetryMs, localBackend = 'auto', localPrior, remotePrior, probe, ...base } = options;
   const engine = async (backend: 'auto' | 'cpu' | 'webgpu' | 'wasm' | 'remote') => {
     const c = await createEngineClassifier({ ...base, backend });
     return { runBatch: (px: Parameters<typeof c.classifyBatch>[0], o: NodeClassifyOptions) => c.classifyBatch(px, o), dispose: () => c.dispose(), info: c.info };
   };
   const task = await createHybridTask<NodeClassifyOptions, NodeClassifyResult>(
-    { policy, breaker, onRoute, remoteRetryMs, localBackend, localPrior, remotePrior, probe, probeOptions: {}, remote: options.remote, maxPixels: options.maxPixels },
+    { policy, breaker, contention, onRoute, remoteRetryMs, localBackend, localPrior, remotePrior, probe, probeOptions: {}, remote: options.remote, maxPixels: options.maxPixels },
     () => engine(localBackend),
     () => engine('remote'),
   );

@@ -23,13 +23,13 @@ export interface HybridDetector {
 }
 
 export async function createHybridDetector(options: HybridDetectorOptions): Promise<HybridDetector> {
-  const { policy, breaker, onRoute, remoteRetryMs, localBackend = 'auto', localPrior, remotePrior, probe, ...base } = options;
+  const { policy, breaker, contention, onRoute, remoteRetryMs, localBackend = 'auto', localPrior, remotePrior, probe, ...base } = options;
   const engine = async (backend: 'auto' | 'cpu' | 'webgpu' | 'wasm' | 'remote') => {
     const d = await createEngineDetector({ ...base, backend });
     return { runBatch: (px: Parameters<typeof d.detectBatch>[0], o: NodeDetectOptions) => d.detectBatch(px, o), dispose: () => d.dispose(), info: d.info };
   };
   const task = await createHybridTask<NodeDetectOptions, NodeDetectResult>(
-    { policy, breaker, onRoute, remoteRetryMs, localBackend, localPrior, remotePrior, probe, probeOptions: {}, remote: options.remote, maxPixels: options.maxPixels },
+    { policy, breaker, contention, onRoute, remoteRetryMs, localBackend, localPrior, remotePrior, probe, probeOptions: {}, remote: options.remote, maxPixels: options.maxPixels },
     () => engine(localBackend),
     () => engine('remote'),
   );

@@ -3,7 +3,7 @@
  * pixels with the core HybridRouter (local engine vs Triton), and return exactly one outcome per image,
  * in order, each with its provenance. Concurrent calls are routed independently.
  */
-import { HybridRouter, SightlineError, type CircuitBreakerOptions, type LatencyEstimate, type PixelBuffer, type RouteEvent, type RoutingPolicyOptions } from '@sightline/core';
+import { HybridRouter, SightlineError, type CircuitBreakerOptions, type ContentionOptions, type LatencyEstimate, type PixelBuffer, type RouteEvent, type RoutingPolicyOptions } from '@sightline/core';
 import { toPixels, type NodeImageInput } from '../image/toPixels.js';
 import type { NodeModelInfo, NodeTimings } from '../types.js';
 import type { RemoteOptions } from '../engines/tritonRemote.js';
@@ -13,6 +13,11 @@ export interface HybridOptions {
   /** Where calls go: mode ('auto' | 'local' | 'remote'), a fixed batchThreshold, splitting (core decideRoute). */
   policy?: RoutingPolicyOptions;
   breaker?: CircuitBreakerOptions;
+  /**
+   * When overlapping the two paths counts as not paying off (a server on this machine's cores) and how often to
+   * re-try it; the router then queues work on the cheaper path instead of offloading (onRoute reason 'contended').
+   */
+  contention?: ContentionOptions;
   /** Seeds for the cost models (e.g. from bench/results); otherwise learned from the first calls. */
   localPrior?: Partial<LatencyEstimate>;
   remotePrior?: Partial<LatencyEstimate>;
@@ -83,7 +88,7 @@ export async function createHybridTask<O, R extends { timings: NodeTimings }>(
   }, remoteRetryMs);
   // Reach the server now so the first call can use it, but never fail creation because it is down.
   await remote.ensure().catch(() => {});
-  const router = new HybridRouter<HybridItem<O>, R>({ local, remote, policy: o.policy, breaker: o.breaker, onRoute: o.onRoute, localPrior: o.localPrior, remotePrior: o.remotePrior });
+  const router = new HybridRouter<HybridItem<O>, R>({ local, remote, policy: o.policy, breaker: o.breaker, contention: o.contention, onRoute: o.onRoute, localPrior: o.localPrior, remotePrior: o.remotePrior });
   if (o.probe ?? (!o.localPrior && !o.remotePrior)) {
     // A mid-grey frame at the model's input size: representative cost, no dependency on user data.
     const [h, w] = localEngine.info.inputSize;

@@ -52,6 +52,7 @@ export class HybridEngine {
       },
       policy: init.policy,
       breaker: init.breaker,
+      contention: init.contention,
       onRoute,
     });
   }

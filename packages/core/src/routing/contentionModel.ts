@@ -1,0 +1,93 @@
+/**
+ * Whether the local and the remote path are really two resources. Each path's slowdown while the other one
+ * is working is learned from calls that overlapped: a call of solo cost W (from the latency model) that took
+ * T with the other path busy for a share f of it progressed at rate 1/k while overlapped, so
+ * W = T·(f/k + 1 − f)  ⇒  k = f / (W/T − 1 + f).
+ * Running both paths at once pays only if the combined rate 1/(pL·kL) + 1/(pR·kR) beats the best single
+ * path 1/min(pL, pR). A server on the same CPU gives k ≈ 2 on both sides (no gain, often a loss); a GPU server
+ * elsewhere gives k ≈ 1 (the rates add up).
+ */
+import type { PathSide } from './pathActivity.js';
+
+export interface ContentionOptions {
+  /** Overlapping must beat the best single path by this factor to be worth it (default 0.02 = 2 %). */
+  margin?: number;
+  /** Weight of the newest slowdown sample (default 0.5: a few overlapped calls decide). */
+  alpha?: number;
+  /** Only calls overlapped for at least this share of their time say something about k (default 0.5). */
+  minOverlap?: number;
+  /** First wait before trying overlap again once the paths were found to contend (default 30 s); doubles per failed try. */
+  reprobeMs?: number;
+  /** Longest wait between such tries (default 10 min). */
+  maxReprobeMs?: number;
+}
+
+export interface ContentionAssessment {
+  /** True when running both paths at once was measured not to pay. */
+  contended: boolean;
+  /** Combined rate of both paths overlapped ÷ rate of the best single path (1 + margin or more pays); NaN while unmeasured. */
+  gain: number;
+  slowdown: { local: number; remote: number };
+}
+
+const MAX_SLOWDOWN = 20;
+
+export class ContentionModel {
+  readonly margin: number;
+  readonly reprobeMs: number;
+  readonly maxReprobeMs: number;
+  readonly minOverlap: number;
+  private readonly alpha: number;
+  private readonly k = { local: Number.NaN, remote: Number.NaN };
+  private readonly fresh = { local: false, remote: false };
+
+  constructor({ margin = 0.02, alpha = 0.5, minOverlap = 0.5, reprobeMs = 30_000, maxReprobeMs = 600_000 }: ContentionOptions = {}) {
+    this.margin = Math.max(0, margin);
+    this.alpha = Math.min(1, Math.max(1e-3, alpha));
+    this.minOverlap = Math.min(1, Math.max(0.05, minOverlap));
+    this.reprobeMs = Math.max(0, reprobeMs);
+    this.maxReprobeMs = Math.max(this.reprobeMs, maxReprobeMs);
+  }
+
+  /**
+   * One measured call on `side`: its predicted solo cost, its service time, and the share of that time the
+   * other path was busy. Returns the solo-equivalent time (what the call would have cost alone), to be fed to
+   * the path's latency model.
+   */
+  observe(side: PathSide, soloMs: number, actualMs: number, overlap: number): number {
+    if (!(actualMs > 0) || !(overlap > 0)) return actualMs;
+    if (overlap >= this.minOverlap && soloMs > 0 && Number.isFinite(soloMs)) {
+      const denom = soloMs / actualMs - 1 + overlap;
+      const sample = denom > overlap / MAX_SLOWDOWN ? Math.max(0.5, overlap / denom) : MAX_SLOWDOWN;
+      const k = this.k[side];
+      this.k[side] = Number.isNaN(k) || this.fresh[side] ? sample : k + this.alpha * (sample - k);
+      this.fresh[side] = false;
+    }
+    return actualMs * (1 - overlap + overlap / this.slowdown(side));
+  }
+
+  /** Learned slowdown of `side` while the other path works (1 until measured; never below 1 for de-rating). */
+  slowdown(side: PathSide): number {
+    const k = this.k[side];
+    return Number.isFinite(k) ? Math.max(1, k) : 1;
+  }
+
+  get measured(): boolean {
+    return Number.isFinite(this.k.local) || Number.isFinite(this.k.remote);
+  }
+
+  /** `localPerImageMs` / `remotePerImageMs`: each path's solo cost per image at a representative batch size. */
+  assess(localPerImageMs: number, remotePerImageMs: number): ContentionAssessment {
+    const slowdown = { local: this.slowdown('local'), remote: this.slowdown('remote') };
+    if (!this.measured || !(localPerImageMs > 0) || !(remotePerImageMs > 0)) return { contended: false, gain: Number.NaN, slowdown };
+    const together = 1 / (localPerImageMs * slowdown.local) + 1 / (remotePerImageMs * slowdown.remote);
+    const gain = together * Math.min(localPerImageMs, remotePerImageMs);
+    return { contended: gain < 1 + this.margin, gain, slowdown };
+  }
+
+  /** Let the next overlapped sample of each side replace what was learned (a re-probe after a back-off). */
+  forget(): void {
+    this.fresh.local = true;
+    this.fresh.remote = true;
+  }
+}

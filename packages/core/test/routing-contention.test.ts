@@ -1,0 +1,371 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ContentionModel, HybridRouter, PathActivity, decideRoute, LatencyModel, type PathRunner, type RouteEvent } from '../src/index.js';
+
+/**
+ * Discrete-event simulation on a virtual clock: each path serves its calls one at a time, in order (as the
+ * engines do); the call at the head of each path consumes its resource. Two paths on one resource share it
+ * (processor sharing, with `efficiency` < 1 for the cost of switching between them); paths on separate
+ * resources do not slow each other down. The router runs unmodified against it, with the simulated clock.
+ */
+interface Resource {
+  efficiency: number;
+}
+interface Job {
+  remaining: number;
+  done: () => void;
+}
+
+class Sim {
+  t = 0;
+  /** Virtual ms during which both paths were serving a call. */
+  bothActiveMs = 0;
+  private timers: { at: number; fire: () => void }[] = [];
+  private readonly paths: SimPath[] = [];
+  readonly now = () => this.t;
+
+  add(p: SimPath): void {
+    this.paths.push(p);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((fire) => this.timers.push({ at: this.t + ms, fire }));
+  }
+
+  private rate(p: SimPath): number {
+    const sharing = this.paths.filter((q) => q.queue.length > 0 && q.resource === p.resource).length;
+    return sharing <= 1 ? 1 : p.resource.efficiency / sharing;
+  }
+
+  private advance(): boolean {
+    const active = this.paths.filter((p) => p.queue.length > 0);
+    let next = Math.min(...this.timers.map((x) => x.at));
+    for (const p of active) next = Math.min(next, this.t + p.queue[0].remaining / this.rate(p));
+    if (!Number.isFinite(next)) return false;
+    const dt = next - this.t;
+    const rates = active.map((p) => this.rate(p));
+    if (active.length >= 2) this.bothActiveMs += dt;
+    active.forEach((p, i) => (p.queue[0].remaining -= rates[i] * dt));
+    this.t = next;
+    for (const p of active) {
+      if (p.queue[0].remaining <= 1e-9) p.queue.shift()!.done();
+    }
+    const due = this.timers.filter((x) => x.at <= this.t);
+    this.timers = this.timers.filter((x) => x.at > this.t);
+    for (const x of due) x.fire();
+    return true;
+  }
+
+  /** Runs the simulation until `work` settles. */
+  async drive<T>(work: Promise<T>): Promise<T> {
+    let settled = false;
+    work.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    for (let step = 0; step < 1_000_000; step++) {
+      // Let every promise continuation that the last event released run before the next event.
+      for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+      if (settled) return work;
+      if (!this.advance()) throw new Error('simulation stalled');
+    }
+    throw new Error('simulation did not finish');
+  }
+}
+
+class SimPath implements PathRunner<number, string> {
+  readonly queue: Job[] = [];
+  calls: number[] = [];
+  constructor(
+    private readonly sim: Sim,
+    readonly backend: string,
+    public resource: Resource,
+    public fixedMs: number,
+    public perImageMs: number,
+  ) {
+    sim.add(this);
+  }
+  available(): boolean {
+    return true;
+  }
+  run(items: readonly number[]): Promise<Array<string | Error>> {
+    this.calls.push(items.length);
+    return new Promise((resolve) => this.queue.push({ remaining: this.fixedMs + this.perImageMs * items.length, done: () => resolve(items.map((i) => `${this.backend}:${i}`)) }));
+  }
+}
+
+interface Setup {
+  shared: boolean;
+  local: [fixed: number, perImage: number];
+  remote: [fixed: number, perImage: number];
+  efficiency?: number;
+}
+interface Mix {
+  frames: number;
+  batches: number;
+  batchSize: number;
+  /** Virtual ms before each batch. */
+  gapMs: number;
+}
+
+function world(s: Setup) {
+  const sim = new Sim();
+  const cpu: Resource = { efficiency: s.efficiency ?? 0.9 };
+  const local = new SimPath(sim, 'onnxruntime-node', cpu, ...s.local);
+  const remote = new SimPath(sim, 'triton-http', s.shared ? cpu : { efficiency: 1 }, ...s.remote);
+  return { sim, local, remote };
+}
+
+async function runMix(s: Setup, mix: Mix, mode: 'auto' | 'local' | 'remote', opts: { probe?: boolean; reprobeMs?: number; onSim?: (w: ReturnType<typeof world>) => void } = {}) {
+  const w = world(s);
+  opts.onSim?.(w);
+  const events: (RouteEvent & { t: number })[] = [];
+  const router = new HybridRouter<number, string>({
+    local: w.local,
+    remote: w.remote,
+    policy: { mode },
+    now: w.sim.now,
+    contention: { reprobeMs: opts.reprobeMs ?? 30_000 },
+    onRoute: (e) => events.push({ ...e, t: w.sim.t }),
+  });
+  if (opts.probe) await w.sim.drive(router.probe([0]));
+  const t0 = w.sim.t;
+  const both0 = w.sim.bothActiveMs;
+  const frameLat: number[] = [];
+  let images = 0;
+  const work = Promise.all([
+    (async () => {
+      for (let i = 0; i < mix.frames; i++) {
+        const t = w.sim.t;
+        const [o] = await router.run([i]);
+        if (!o.ok) throw o.error;
+        frameLat.push(w.sim.t - t);
+        images++;
+      }
+    })(),
+    (async () => {
+      for (let b = 0; b < mix.batches; b++) {
+        await w.sim.sleep(mix.gapMs);
+        const out = await router.run(Array.from({ length: mix.batchSize }, (_, i) => i));
+        if (!out.every((o, i) => o.ok && o.value.endsWith(`:${i}`))) throw new Error('batch lost or reordered items');
+        images += out.length;
+      }
+    })(),
+  ]);
+  await w.sim.drive(work);
+  const wall = w.sim.t - t0;
+  frameLat.sort((a, b) => a - b);
+  return {
+    ips: (images / wall) * 1000,
+    frameP99: frameLat.length ? frameLat[Math.round(0.99 * (frameLat.length - 1))] : Number.NaN,
+    overlapShare: (w.sim.bothActiveMs - both0) / wall,
+    events,
+    router,
+    w,
+  };
+}
+
+async function compare(s: Setup, mix: Mix, opts: { probe?: boolean } = {}) {
+  const local = await runMix(s, mix, 'local');
+  const remote = await runMix(s, mix, 'remote');
+  const policy = await runMix(s, mix, 'auto', opts);
+  return { local, remote, policy, best: Math.max(local.ips, remote.ips) };
+}
+
+// A fast local GPU path and a GPU server on its own machine (cf. the H100 figures in docs/benchmarks.md).
+const independent: Setup = { shared: false, local: [1, 8], remote: [15, 1.5] };
+// CPU engine and a "remote" server on the same two cores; the server is the dearer path per image.
+const sharedCpu: Setup = { shared: true, local: [2, 100], remote: [10, 130], efficiency: 0.9 };
+const framesAndBatches = (batchSize: number, frames: number, batches: number, gapMs: number): Mix => ({ frames, batches, batchSize, gapMs });
+
+describe('HybridRouter on a simulated clock: independent vs shared resources', () => {
+  it('independent remote: keeps offloading and splitting big batches while frames stay local, beating both fixed choices', async () => {
+    const mix = framesAndBatches(64, 300, 6, 300);
+    for (const probe of [true, false]) {
+      const r = await compare(independent, mix, { probe });
+      const reasons = new Set(r.policy.events.map((e) => e.decision.reason));
+      expect(reasons.has('contended')).toBe(false);
+      expect(r.policy.router.assessContention()).toMatchObject({ contended: false });
+      const batches = r.policy.events.filter((e) => e.batchSize === 64);
+      expect(batches.length).toBe(6);
+      expect(batches.every((e) => e.decision.remoteCount > 0)).toBe(true);
+      expect(batches.some((e) => e.decision.target === 'split')).toBe(true);
+      expect(r.policy.ips).toBeGreaterThan(r.best * 1.05);
+      expect(r.policy.overlapShare).toBeGreaterThan(0.1);
+    }
+  });
+
+  it('shared CPU: learns the paths contend, stops overlapping, and matches the best fixed path', async () => {
+    const cases = [
+      // Batches back to back under the frame stream (the bench's mix), with the start-up probe (Node default).
+      { probe: true, mix: framesAndBatches(16, 120, 12, 50), minRatio: 0.99 },
+      // No probe (browser default): learned online from the first calls. Occasional batches, so the frame
+      // stream has measured the local engine alone before the first overlap; that overlap is the price.
+      { probe: false, mix: framesAndBatches(16, 300, 6, 1500), minRatio: 0.97 },
+    ];
+    for (const { probe, mix, minRatio } of cases) {
+      const r = await compare(sharedCpu, mix, { probe });
+      const ev = r.policy.events;
+      const first = ev.findIndex((e) => e.decision.reason === 'contended');
+      expect(first).toBeGreaterThanOrEqual(0);
+      if (probe) expect(first).toBe(0); // the start-up probe already measured the contention
+      expect(r.policy.router.assessContention().contended).toBe(true);
+      // After the verdict: no splits, every call on the cheaper (local) path, batches fed in chunks.
+      // (Apart from a re-probe once the 30 s back-off is over: these mixes run ~30 virtual seconds.)
+      const after = ev.slice(first).filter((e) => e.decision.reason !== 'contention-probe');
+      expect(ev.filter((e) => e.decision.reason === 'contention-probe').every((e) => e.t >= 30_000)).toBe(true);
+      expect(after.every((e) => e.decision.target === 'local' && e.decision.reason === 'contended')).toBe(true);
+      // Chunked once calls of two sizes have measured the fixed cost per call (after the first batch).
+      expect(after.filter((e) => e.batchSize === 16).slice(1).every((e) => (e.decision.chunkSize ?? 16) < 16)).toBe(true);
+      expect(r.policy.ips).toBeGreaterThanOrEqual(r.best * minRatio);
+      // Chunking lets frames in between batch chunks: past the first batch (run whole, before calls of two sizes
+      // measured the fixed cost) no frame waits for a whole batch as with always-local.
+      expect(r.policy.frameP99).toBeLessThan(r.local.frameP99 / 3);
+    }
+  });
+
+  it('shared CPU, batches only: no splitting after the first measured overlap', async () => {
+    // With the start-up probe (the Node default): batches alone never measure an unmeasured local engine.
+    const r = await compare(sharedCpu, framesAndBatches(16, 0, 24, 0), { probe: true });
+    // At most one overlapped split to learn from.
+    const splits = r.policy.events.filter((e) => e.decision.reason === 'cost-model-split');
+    expect(splits.length).toBeLessThanOrEqual(1);
+    const settled = r.policy.events.slice(-6).filter((e) => e.decision.reason !== 'contention-probe');
+    expect(settled.every((e) => e.decision.reason === 'contended' && e.decision.target === 'local')).toBe(true);
+    expect(r.policy.ips).toBeGreaterThanOrEqual(r.best * 0.95);
+  });
+
+  it('re-probes after the back-off and resumes offloading once the server is really independent', async () => {
+    let moveAt = Number.POSITIVE_INFINITY;
+    let remotePath: SimPath | undefined;
+    const r = await runMix(sharedCpu, framesAndBatches(16, 600, 40, 1500), 'auto', {
+      probe: true,
+      reprobeMs: 5_000,
+      onSim: (w) => {
+        remotePath = w.remote;
+        // At 20 s the server moves to a GPU machine of its own.
+        moveAt = 20_000;
+        void w.sim.sleep(moveAt).then(() => {
+          w.remote.resource = { efficiency: 1 };
+          w.remote.fixedMs = 15;
+          w.remote.perImageMs = 20;
+        });
+      },
+    });
+    expect(remotePath).toBeDefined();
+    const probes = r.events.filter((e) => e.decision.reason === 'contention-probe');
+    const before = probes.filter((e) => e.t < moveAt);
+    // Still shared: re-probes come with a growing back-off (5 s, then 10 s, ...), not on every batch.
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    expect(before.length).toBeLessThanOrEqual(3);
+    for (let i = 2; i < before.length; i++) expect(before[i].t - before[i - 1].t).toBeGreaterThan(before[i - 1].t - before[i - 2].t);
+    // Once independent, a re-probe measures it and batches go remote again.
+    const late = r.events.filter((e) => e.t > moveAt + 45_000 && e.batchSize === 16);
+    expect(late.length).toBeGreaterThan(3);
+    expect(late.every((e) => e.decision.remoteCount > 0 && e.decision.reason !== 'contended')).toBe(true);
+    expect(r.router.assessContention().contended).toBe(false);
+  });
+
+  it('property: over long mixes the policy stays within 5 % of the best fixed choice, shared or not', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.integer({ min: 20, max: 200 }),
+        fc.integer({ min: 20, max: 200 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 4, max: 32 }),
+        fc.integer({ min: 0, max: 4 }),
+        async (shared, lp, rp, rf, batchSize, batches) => {
+          const s: Setup = { shared, local: [1, lp], remote: [rf, rp], efficiency: 0.85 };
+          // Short gaps: with long ones, whichever stream ends last idles the machine, which says nothing about routing.
+          const mix = framesAndBatches(batchSize, 150, batches, 10);
+          const r = await compare(s, mix, { probe: true });
+          return r.policy.ips >= r.best * 0.95;
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('PathActivity', () => {
+  it('a call queued behind another is charged from the end of that call; overlap is the share the other side worked', () => {
+    const a = new PathActivity();
+    const first = a.begin('local', 0);
+    const second = a.begin('local', 10); // queued behind `first`
+    const r = a.begin('remote', 50);
+    expect(a.end(first, 100)).toEqual({ serviceMs: 100, overlap: 0.5 });
+    expect(a.end(r, 150)).toEqual({ serviceMs: 100, overlap: 1 });
+    expect(a.end(second, 200)).toEqual({ serviceMs: 100, overlap: 0.5 });
+    expect(a.busy('local')).toBe(false);
+  });
+});
+
+describe('ContentionModel', () => {
+  it('recovers the slowdown of processor sharing, and de-rates overlapped samples to solo cost', () => {
+    const c = new ContentionModel();
+    // 100 ms of local work and 130 ms of remote work on one resource at half speed each: local ends at 200 ms,
+    // remote at 230 ms, overlapped for 200 of its 230 ms.
+    expect(c.observe('local', 100, 200, 1)).toBeCloseTo(100, 6);
+    expect(c.observe('remote', 130, 230, 200 / 230)).toBeCloseTo(130, 6);
+    expect(c.slowdown('local')).toBeCloseTo(2, 6);
+    expect(c.slowdown('remote')).toBeCloseTo(2, 6);
+    expect(c.assess(100, 130)).toMatchObject({ contended: true });
+  });
+  it('independent paths add up; unmeasured paths are given the benefit of the doubt', () => {
+    const c = new ContentionModel();
+    expect(c.assess(100, 130).contended).toBe(false);
+    c.observe('local', 100, 101, 1);
+    c.observe('remote', 130, 131, 1);
+    const a = c.assess(100, 130);
+    expect(a.contended).toBe(false);
+    expect(a.gain).toBeGreaterThan(1.7);
+  });
+  it('property: the verdict is contended exactly when overlapping loses to the best path by more than the margin', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1, max: 500, noNaN: true }),
+        fc.double({ min: 1, max: 500, noNaN: true }),
+        fc.double({ min: 1, max: 4, noNaN: true }),
+        fc.double({ min: 1, max: 4, noNaN: true }),
+        (pl, pr, kl, kr) => {
+          const c = new ContentionModel({ margin: 0.05 });
+          c.observe('local', pl, pl * kl, 1);
+          c.observe('remote', pr, pr * kr, 1);
+          const gain = (1 / (pl * kl) + 1 / (pr * kr)) * Math.min(pl, pr);
+          if (Math.abs(gain - 1.05) < 1e-6) return true;
+          return c.assess(pl, pr).contended === gain < 1.05;
+        },
+      ),
+    );
+  });
+});
+
+describe('decideRoute with contended paths', () => {
+  const known = (fixedMs: number, perImageMs: number) => new LatencyModel({ prior: { fixedMs, perImageMs } });
+  it('queues on the cheaper path whatever is busy, never splits, and chunks by the measured fixed cost', () => {
+    const input = {
+      batchSize: 64,
+      local: { available: true, gpu: false, busyMs: 5_000, model: known(2, 10) },
+      remote: { configured: true, available: true, healthy: true, busyMs: 0, model: known(10, 12) },
+    };
+    expect(decideRoute(input).target).toBe('remote'); // busy local: independent paths would offload
+    const unfitted = new LatencyModel();
+    unfitted.observe(1, 12); // one size only: the fixed cost is not measured, so no chunking on a guess
+    expect(decideRoute({ ...input, local: { ...input.local, model: unfitted }, contended: true })).toMatchObject({ target: 'local', reason: 'contended' });
+    expect(decideRoute({ ...input, local: { ...input.local, model: unfitted }, contended: true, otherCalls: 1 }).chunkSize).toBeUndefined();
+    const d = decideRoute({ ...input, contended: true, otherCalls: 1 });
+    expect(decideRoute({ ...input, contended: true }).chunkSize).toBeUndefined(); // nothing else waiting: no chunks
+    expect(d).toMatchObject({ target: 'local', reason: 'contended', localCount: 64, remoteCount: 0, chunkSize: 20 }); // 2 ms fixed = 1 % of 20 images
+  });
+  it('forced modes and health still come first', () => {
+    const input = {
+      batchSize: 4,
+      local: { available: true, gpu: false, busyMs: 0, model: known(0, 10) },
+      remote: { configured: true, available: true, healthy: false, busyMs: 0, model: known(0, 1) },
+      contended: true,
+    };
+    expect(decideRoute(input).reason).toBe('remote-unhealthy');
+    expect(decideRoute({ ...input, remote: { ...input.remote, healthy: true } }, { mode: 'remote' }).reason).toBe('forced-remote');
+  });
+});
