@@ -7,6 +7,7 @@ import { OptionError } from '../errors.js';
 import { validatePixelBuffer, type PixelBuffer } from './pixelBuffer.js';
 import { computeCenterCrop, type CropGeometry, type LongSideRounding } from './cropGeometry.js';
 import { pilAxis, pilHorizontal, pilVertical, pillowVerticalFirst, type PilAxis } from './pilBilinear.js';
+import { WasmPilResampler } from './wasm/pilResampleKernel.js';
 import {
   allocate,
   buildLut,
@@ -70,6 +71,14 @@ export class ClassifyPreprocessor {
   private own: PreprocessData | undefined;
   private lutKey = '';
   private lut: PreprocessData = new Float32Array(0);
+  /** undefined until first needed; null where WebAssembly SIMD is unavailable. */
+  private kernel: WasmPilResampler | null | undefined;
+  private readonly useWasm: boolean;
+
+  /** `wasm: false` forces the JS loops (tests compare both; results are identical). */
+  constructor(o: { wasm?: boolean } = {}) {
+    this.useWasm = o.wasm ?? true;
+  }
 
   run(pixels: PixelBuffer, opts: ClassifyPreprocessOptions = {}): PreprocessResult<CropGeometry> {
     const stride = validatePixelBuffer(pixels);
@@ -87,6 +96,29 @@ export class ClassifyPreprocessor {
     const geometry = computeCenterCrop(pixels.width, pixels.height, size, resizeShorter, opts.longSide ?? 'round');
 
     const imageLength = 3 * size * size;
+    const dims: [number, number, number, number] = layout === 'nchw' ? [1, 3, size, size] : [1, size, size, 3];
+    const order = opts.passOrder ?? 'pillow13';
+    if (order !== 'pillow13' && order !== 'horizontal-first') {
+      throw new OptionError('E_INVALID_OPTION', `passOrder must be 'pillow13' or 'horizontal-first', got ${String(order)}`);
+    }
+    const plan = this.planFor(geometry, order);
+    const lutKey = `${dtype}|${mean.join()}|${std.join()}`;
+    if (lutKey !== this.lutKey) {
+      this.lut = buildLut(dtype, mean, std);
+      this.lutKey = lutKey;
+    }
+
+    if (dtype === 'float32' && layout === 'nchw' && this.useWasm && WasmPilResampler.supports(plan, stride)) {
+      this.kernel ??= WasmPilResampler.create();
+      const view = this.kernel?.run(pixels.data, stride, pixels.channels, plan, size, this.lut as Float32Array);
+      if (view) {
+        if (!opts.out) return { data: view, dims, offset: 0, geometry };
+        const offset = resolveOut(opts.out, dtype, imageLength);
+        opts.out.data.set(view, offset);
+        return { data: opts.out.data, dims, offset, geometry };
+      }
+    }
+
     let data: PreprocessData;
     let offset = 0;
     if (opts.out) {
@@ -96,17 +128,6 @@ export class ClassifyPreprocessor {
       if (!this.own || this.own.length !== imageLength || !sameKind(this.own, dtype)) this.own = allocate(dtype, imageLength);
       data = this.own;
     }
-    const lutKey = `${dtype}|${mean.join()}|${std.join()}`;
-    if (lutKey !== this.lutKey) {
-      this.lut = buildLut(dtype, mean, std);
-      this.lutKey = lutKey;
-    }
-
-    const order = opts.passOrder ?? 'pillow13';
-    if (order !== 'pillow13' && order !== 'horizontal-first') {
-      throw new OptionError('E_INVALID_OPTION', `passOrder must be 'pillow13' or 'horizontal-first', got ${String(order)}`);
-    }
-    const plan = this.planFor(geometry, order);
     const need = (plan.verticalFirst ? size * plan.cols : plan.rows * size) * 3;
     if (this.tmp.length < need) this.tmp = new Uint8Array(need);
     const tmp = this.tmp;
@@ -118,7 +139,6 @@ export class ClassifyPreprocessor {
       this.vertical(tmp, plan, size, data, offset, layout);
     }
 
-    const dims: [number, number, number, number] = layout === 'nchw' ? [1, 3, size, size] : [1, size, size, 3];
     return { data, dims, offset, geometry };
   }
 

@@ -8,6 +8,7 @@ import { computeLetterbox, type LetterboxGeometry } from '../geometry/letterbox.
 import { OptionError } from '../errors.js';
 import { validatePixelBuffer, type PixelBuffer } from './pixelBuffer.js';
 import { opencvLinearCoefficients } from './opencvLinear.js';
+import { WasmLetterboxKernel } from './wasm/letterboxWasmKernel.js';
 import {
   buildLut,
   checkDType,
@@ -59,6 +60,8 @@ interface ResizePlan {
   ysrc1: Int32Array;
   yb0: Int32Array;
   yb1: Int32Array;
+  /** The WebAssembly kernel can run this geometry (see WasmLetterboxKernel.supports). */
+  wasm: boolean;
 }
 
 function makePlan(srcW: number, srcH: number, newW: number, newH: number, channels: number): ResizePlan {
@@ -79,11 +82,13 @@ function makePlan(srcW: number, srcH: number, newW: number, newH: number, channe
     ysrc1: new Int32Array(newH),
     yb0: new Int32Array(newH),
     yb1: new Int32Array(newH),
+    wasm: false,
   };
   opencvLinearCoefficients(srcW, newW, plan.xofs0, plan.xofs1, plan.xa0, plan.xa1, channels, true);
   opencvLinearCoefficients(srcH, newH, plan.ysrc0, plan.ysrc1, plan.yb0, plan.yb1, 1, false);
   plan.xExact = plan.xa1.every((a) => a === 0) && plan.xa0.every((a) => a === 2048);
   plan.yExact = plan.yb1.every((b) => b === 0) && plan.yb0.every((b) => b === 2048);
+  plan.wasm = WasmLetterboxKernel.supports(plan, srcW * srcH * channels, plan.area2x);
   return plan;
 }
 
@@ -95,6 +100,14 @@ export class LetterboxPreprocessor {
   private own: PreprocessData | undefined;
   private lutKey = '';
   private lut: PreprocessData = new Float32Array(0);
+  /** undefined until first needed; null where WebAssembly SIMD is unavailable. */
+  private kernel: WasmLetterboxKernel | null | undefined;
+  private readonly useWasm: boolean;
+
+  /** `wasm: false` forces the JS loops (tests compare both; results are identical). */
+  constructor(o: { wasm?: boolean } = {}) {
+    this.useWasm = o.wasm ?? true;
+  }
 
   run(pixels: PixelBuffer, opts: LetterboxPreprocessOptions = {}): PreprocessResult<LetterboxGeometry> {
     const stride = validatePixelBuffer(pixels);
@@ -108,6 +121,19 @@ export class LetterboxPreprocessor {
     }
     const geometry = computeLetterbox(pixels.width, pixels.height, W, H, { scaleUp: opts.scaleUp ?? true, center: opts.center ?? true });
     const imageLength = 3 * W * H;
+
+    const plan = this.planFor(pixels.width, pixels.height, geometry.newWidth, geometry.newHeight, pixels.channels);
+    const dims: [number, number, number, number] = layout === 'nchw' ? [1, 3, H, W] : [1, H, W, 3];
+    if (dtype === 'float32' && layout === 'nchw' && plan.wasm && this.useWasm) {
+      const view = this.wasmKernel()?.run(pixels.data, stride, plan, plan.area2x, W, H, geometry.padTop, geometry.padLeft);
+      if (view) {
+        fillPad(view, 0, geometry, layout, padElement(dtype, padValue));
+        if (!opts.out) return { data: view, dims, offset: 0, geometry };
+        const offset = resolveOut(opts.out, dtype, imageLength);
+        opts.out.data.set(view, offset);
+        return { data: opts.out.data, dims, offset, geometry };
+      }
+    }
 
     let data: PreprocessData;
     let offset = 0;
@@ -123,7 +149,6 @@ export class LetterboxPreprocessor {
       this.lut = buildLut(dtype);
       this.lutKey = dtype;
     }
-    const plan = this.planFor(pixels.width, pixels.height, geometry.newWidth, geometry.newHeight, pixels.channels);
     fillPad(data, offset, geometry, layout, padElement(dtype, padValue));
     if (!plan.area2x && layout === 'nchw' && (geometry.newHeight < pixels.height || plan.yExact)) {
       // Downscale: source rows are (almost) never shared between output rows, so fuse both passes per pixel.
@@ -135,8 +160,12 @@ export class LetterboxPreprocessor {
       else this.resizeLinear(pixels.data, stride, plan, sink);
     }
 
-    const dims: [number, number, number, number] = layout === 'nchw' ? [1, 3, H, W] : [1, H, W, 3];
     return { data, dims, offset, geometry };
+  }
+
+  private wasmKernel(): WasmLetterboxKernel | null {
+    if (this.kernel === undefined) this.kernel = WasmLetterboxKernel.create();
+    return this.kernel;
   }
 
   private planFor(srcW: number, srcH: number, newW: number, newH: number, channels: number): ResizePlan {
