@@ -47,7 +47,9 @@ export class OnnxEngine {
   ) {
     this.info = info;
     this.pipeline = new TensorPipeline(plan);
-    this.input = plan.inputDataType === 'float16' ? new Uint16Array(plan.imageLength) : new Float32Array(plan.imageLength);
+    // Classifiers crop into this buffer; detectors feed the letterbox's own (see TensorPipeline.preprocess).
+    const n = plan.task === 'classify' ? plan.imageLength : 0;
+    this.input = plan.inputDataType === 'float16' ? new Uint16Array(n) : new Float32Array(n);
     this.makeGpuPath();
     this.watchDevice();
   }
@@ -194,8 +196,8 @@ export class OnnxEngine {
     if (this.gpuPath) return this.runOneGpu(this.gpuPath, frame, opts);
     const t0 = performance.now();
     const px = this.pixels.read(frame);
-    const prep = this.pipeline.preprocess(px, this.input);
-    const tensor = new this.ort.Tensor(this.plan.inputDataType, this.input, [1, 3, this.plan.height, this.plan.width]);
+    const { data, geometry: prep } = this.pipeline.preprocess(px, this.input);
+    const tensor = new this.ort.Tensor(this.plan.inputDataType, data, [1, 3, this.plan.height, this.plan.width]);
     const t1 = performance.now();
     let outputs: Record<string, OrtNs.Tensor>;
     try {
