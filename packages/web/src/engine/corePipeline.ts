@@ -92,18 +92,17 @@ export class TensorPipeline {
 
   /**
    * Pre-process one image; returns the tensor data to feed and the letterbox geometry (detection) or null.
-   * Detection uses the letterbox's own buffer (float32: a view into its WebAssembly memory, written in
-   * place) so no 4.9 MB copy is made; `into` serves classifiers and float16 inputs. Either buffer is reused
-   * by the next call, which is fine: ORT copies the input when the run starts.
+   * The data is the preprocessor's own buffer (float32: a view into its WebAssembly memory, written in
+   * place), reused by the next call — fine, since ORT copies the input when the run starts.
    */
-  preprocess(px: PixelBuffer, into: Float32Array | Uint16Array): { data: Float32Array | Uint16Array; geometry: LetterboxGeometry | null } {
+  preprocess(px: PixelBuffer): { data: Float32Array | Uint16Array; geometry: LetterboxGeometry | null } {
     const dtype = this.plan.inputDataType;
     if (this.plan.task === 'detect') {
       const r = this.letterbox.run(px, { width: this.plan.width, height: this.plan.height, dtype });
       return { data: r.data as Float32Array | Uint16Array, geometry: r.geometry };
     }
-    this.crop.run(px, { size: this.plan.width, variant: this.plan.classifyVariant, dtype, out: { data: into, batchIndex: 0 } });
-    return { data: into, geometry: null };
+    const r = this.crop.run(px, { size: this.plan.width, variant: this.plan.classifyVariant, dtype });
+    return { data: r.data as Float32Array | Uint16Array, geometry: null };
   }
 
   decode(view: { data: Float32Array | Uint16Array; dims: readonly number[] }, geometry: LetterboxGeometry | null, opts: DecodeOpts): Detection[] {

@@ -26,8 +26,6 @@ export class OnnxEngine {
   private deviceLost = false;
   private readonly pixels = new FramePixels();
   private readonly pipeline: TensorPipeline;
-  /** Reused input buffer (grown for batches, never shrunk). */
-  private input: Float32Array | Uint16Array;
   /**
    * WebGPU detectors: GPU letterbox straight from the frame (no pixel readback) and GPU candidate filter on the
    * output left on the GPU, so only candidates are read back; null on WASM, for classifiers and fp16 inputs.
@@ -47,9 +45,6 @@ export class OnnxEngine {
   ) {
     this.info = info;
     this.pipeline = new TensorPipeline(plan);
-    // Classifiers crop into this buffer; detectors feed the letterbox's own (see TensorPipeline.preprocess).
-    const n = plan.task === 'classify' ? plan.imageLength : 0;
-    this.input = plan.inputDataType === 'float16' ? new Uint16Array(n) : new Float32Array(n);
     this.makeGpuPath();
     this.watchDevice();
   }
@@ -196,7 +191,7 @@ export class OnnxEngine {
     if (this.gpuPath) return this.runOneGpu(this.gpuPath, frame, opts);
     const t0 = performance.now();
     const px = this.pixels.read(frame);
-    const { data, geometry: prep } = this.pipeline.preprocess(px, this.input);
+    const { data, geometry: prep } = this.pipeline.preprocess(px);
     const tensor = new this.ort.Tensor(this.plan.inputDataType, data, [1, 3, this.plan.height, this.plan.width]);
     const t1 = performance.now();
     let outputs: Record<string, OrtNs.Tensor>;
@@ -267,7 +262,6 @@ export class OnnxEngine {
     this.gpuPath = null;
     this.bytes = null;
     this.pixels.dispose();
-    this.input = new Float32Array(0);
     await this.session.release().catch(() => {});
   }
 }
