@@ -24,6 +24,9 @@ function frame(w, h, channels) {
 
 const lb = new LetterboxPreprocessor();
 const cls = new ClassifyPreprocessor();
+// The JS loops that run where WebAssembly SIMD is unavailable (identical output).
+const lbJs = new LetterboxPreprocessor({ wasm: false });
+const clsJs = new ClassifyPreprocessor({ wasm: false });
 const rgba1080 = frame(1920, 1080, 4);
 const rgb810 = frame(810, 1080, 3);
 const rgb720 = frame(1280, 720, 3);
@@ -59,5 +62,19 @@ row('1280×720 RGB → 224×224 ImageNet f32, Pillow-exact antialiased (baseline
   () => cls.run(rgb720),
   () => communityClassify(rgb720.data, 1280, 720, 3));
 
-writeResult('letterbox', rows, { runs: RUNS, warmup: WARMUP, note: 'provisional: loaded 2-core machine' });
+row('810×1080 RGB → 640×640 NCHW f32, WebAssembly kernel (baseline: our JS fallback loops)',
+  () => lb.run(rgb810),
+  () => lbJs.run(rgb810));
+row('1280×720 RGB → 640×640 NCHW f32, 2× area path, WebAssembly kernel (baseline: our JS fallback loops)',
+  () => lb.run(rgb720),
+  () => lbJs.run(rgb720));
+row('1280×720 RGB → 224×224 ImageNet f32, WebAssembly kernel (baseline: our JS fallback loops)',
+  () => cls.run(rgb720),
+  () => clsJs.run(rgb720));
+
+writeResult('letterbox', rows, {
+  runs: RUNS,
+  warmup: WARMUP,
+  note: 'f32 NCHW runs the WebAssembly SIMD kernels (core/src/preprocess/wasm); f16/u8 and NHWC the JS loops. Outputs are bit-identical either way (unit tests).',
+});
 if (sink === 0.123456) console.log(sink);
