@@ -18,7 +18,7 @@ if (missing.length) {
   process.exit(0);
 }
 const BLOCKS = Number(process.env.SIGHTLINE_BENCH_BLOCKS ?? 6);
-const THREADS = 2;
+const THREADS = Number(process.env.SIGHTLINE_BENCH_THREADS ?? 2);
 const outDir = join(repoRoot, '.cache', 'bench-web-wasm');
 
 // The page imports the packages' BUILT dist/ (no 'source' condition), like an app installing them.
@@ -63,7 +63,7 @@ const url = `http://127.0.0.1:${server.address().port}/`;
 const browser = await chromium.launch({
   executablePath: process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...(process.env.SIGHTLINE_CHROMIUM_ARGS ?? '').split(' ').filter(Boolean)],
 });
 const rows = [];
 try {
