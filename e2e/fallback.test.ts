@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { openFixture, setupE2E, type E2EEnv } from './harness/index.js';
 import { requireShared } from '../packages/testkit/src/shared.js';
+import { tinyYoloV8Model } from '../packages/testkit/src/tinyModels.js';
 
 const ok = requireShared(['models', 'yolov8n_fp16.onnx'], ['models', 'yolov8n.onnx']);
 
@@ -57,5 +58,31 @@ describe.skipIf(!ok)('web: reported fallback to WASM', () => {
     expect(r.fallbacks[0].reason).toMatch(/shader-f16/);
     expect(r.events).toEqual(r.fallbacks);
     expect(r.strict).toBe('EngineError:E_BACKEND_UNAVAILABLE');
+  });
+});
+
+describe('web: WASM threads without cross-origin isolation', () => {
+  let env: E2EEnv | undefined;
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  // No COOP/COEP → no SharedArrayBuffer → ORT runs one thread whatever was asked: info must say so.
+  it('info.numThreads reports the 1 thread ORT really runs, and detection works', async () => {
+    env = await setupE2E({ browser: { webgpu: false }, server: { isolated: false } });
+    env.server.addFile('/gen/tiny-threads.onnx', tinyYoloV8Model({ imgsz: 64, numClasses: 2, planted: [{ cx: 30, cy: 30, w: 20, h: 20, classId: 1, score: 0.9 }] }));
+    const f = await openFixture(env.browser, env.server);
+    try {
+      const r = await f.page.evaluate(async () => {
+        const det = await window.sightline.createDetector({ model: '/gen/tiny-threads.onnx', backend: 'wasm', numThreads: 4, warmup: false });
+        const out = await det.detect(window.fixture.canvas(64, 64));
+        const res = { isolated: crossOriginIsolated, threads: det.info.numThreads, classes: out.detections.map((d) => d.classId) };
+        await det.dispose();
+        return res;
+      });
+      expect(r).toEqual({ isolated: false, threads: 1, classes: [1] });
+    } finally {
+      await f.close();
+    }
   });
 });

@@ -36,7 +36,11 @@ export function loadOrt(build: OrtBuild, numThreads: number): Promise<Ort> {
   });
 }
 
-/** Threads the given build really uses (fixed by its first session). */
+/**
+ * Threads the given build really uses (fixed by its first session). Without cross-origin isolation there is
+ * no SharedArrayBuffer and ORT silently runs one thread, whatever was asked for: report that, not the request.
+ */
 export function threadsOf(build: OrtBuild): number {
-  return threadsSet.get(build) ?? 1;
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  return isolated ? (threadsSet.get(build) ?? 1) : 1;
 }
