@@ -70,6 +70,21 @@ describe.skipIf(!ok)('web: WASM path vs reference', () => {
     });
   }
 
+  it('concurrent detect() calls on one detector give the same results as sequential ones', async () => {
+    const r = await f.page.evaluate(async () => {
+      const det = await window.sightline.createDetector({ model: '/shared/models/yolov8n.onnx', backend: 'wasm' });
+      const images = ['bus.jpg', 'zidane.jpg', 'bus.jpg', 'zidane.jpg'].map((n) => `/shared/images/${n}`);
+      const key = (x: { detections: { classId: number; box: number[] }[] }) => JSON.stringify(x.detections.map((d) => [d.classId, d.box.map((v) => Math.round(v * 100))]));
+      const sequential: string[] = [];
+      for (const im of images) sequential.push(key(await det.detect(im)));
+      const concurrent = (await Promise.all(images.map((im) => det.detect(im)))).map(key);
+      await det.dispose();
+      return { sequential, concurrent };
+    });
+    expect(r.sequential[0]).not.toEqual(r.sequential[1]); // the images really differ
+    expect(r.concurrent).toEqual(r.sequential);
+  });
+
   it('mobilenetv2-12: same top-1 as the reference (clear images), reference top-1 in top-5 (all)', async () => {
     const ref = readJson<ClassifyReference>('reference', 'classify_mobilenetv2-12.json');
     const images = Object.keys(ref.images);

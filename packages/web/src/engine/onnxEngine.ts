@@ -169,7 +169,22 @@ export class OnnxEngine {
     return out.map((r) => ({ classes: r.classes ?? [], backend: this.info.backend, width: r.width, height: r.height, timings: r.timings }));
   }
 
-  private async run(frames: Frame[], opts: FrameOptions): Promise<RunOut[]> {
+  /**
+   * Calls run one after another: the pre-processor's tensor buffer is reused, and a second call must not
+   * overwrite it while ORT may still be reading the first (callers may well `Promise.all` several detects).
+   */
+  private run(frames: Frame[], opts: FrameOptions): Promise<RunOut[]> {
+    const p = this.tail.then(() => this.runNow(frames, opts));
+    this.tail = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
+  }
+
+  private tail: Promise<void> = Promise.resolve();
+
+  private async runNow(frames: Frame[], opts: FrameOptions): Promise<RunOut[]> {
     try {
       this.check();
       if (this.deviceLost) await this.recover();
