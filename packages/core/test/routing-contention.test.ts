@@ -116,7 +116,12 @@ function world(s: Setup) {
   return { sim, local, remote };
 }
 
-async function runMix(s: Setup, mix: Mix, mode: 'auto' | 'local' | 'remote', opts: { probe?: boolean; reprobeMs?: number; onSim?: (w: ReturnType<typeof world>) => void } = {}) {
+async function runMix(
+  s: Setup,
+  mix: Mix,
+  mode: 'auto' | 'local' | 'remote',
+  opts: { probe?: boolean; reprobeMs?: number; remotePrior?: { fixedMs: number; perImageMs: number }; localPrior?: { fixedMs: number; perImageMs: number }; onSim?: (w: ReturnType<typeof world>) => void } = {},
+) {
   const w = world(s);
   opts.onSim?.(w);
   const events: (RouteEvent & { t: number })[] = [];
@@ -126,6 +131,8 @@ async function runMix(s: Setup, mix: Mix, mode: 'auto' | 'local' | 'remote', opt
     policy: { mode },
     now: w.sim.now,
     contention: { reprobeMs: opts.reprobeMs ?? 30_000 },
+    localPrior: opts.localPrior,
+    remotePrior: opts.remotePrior,
     onRoute: (e) => events.push({ ...e, t: w.sim.t }),
   });
   if (opts.probe) await w.sim.drive(router.probe([0]));
@@ -212,7 +219,11 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
       expect(r.policy.router.assessContention().contended).toBe(true);
       // After the verdict: no splits, every call on the cheaper (local) path, batches fed in chunks.
       // (Apart from a re-probe once the 30 s back-off is over: these mixes run ~30 virtual seconds.)
-      const after = ev.slice(first).filter((e) => e.decision.reason !== 'contention-probe');
+      // Also apart from a single frame every 10 s that re-measures the unused path while both are idle.
+      const refresh = ev.slice(first).filter((e) => e.decision.reason === 'probe');
+      expect(refresh.every((e) => e.batchSize === 1)).toBe(true);
+      expect(refresh.length).toBeLessThanOrEqual(Math.ceil(r.policy.w.sim.t / 10_000));
+      const after = ev.slice(first).filter((e) => e.decision.reason !== 'contention-probe' && e.decision.reason !== 'probe');
       expect(ev.filter((e) => e.decision.reason === 'contention-probe').every((e) => e.t >= 30_000)).toBe(true);
       expect(after.every((e) => e.decision.target === 'local' && e.decision.reason === 'contended')).toBe(true);
       // Chunked once calls of two sizes have measured the fixed cost per call (after the first batch).
@@ -230,7 +241,7 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     // At most one overlapped split to learn from.
     const splits = r.policy.events.filter((e) => e.decision.reason === 'cost-model-split');
     expect(splits.length).toBeLessThanOrEqual(1);
-    const settled = r.policy.events.slice(-6).filter((e) => e.decision.reason !== 'contention-probe');
+    const settled = r.policy.events.slice(-6).filter((e) => e.decision.reason !== 'contention-probe' && e.decision.reason !== 'probe');
     expect(settled.every((e) => e.decision.reason === 'contended' && e.decision.target === 'local')).toBe(true);
     expect(r.policy.ips).toBeGreaterThanOrEqual(r.best * 0.95);
   });
@@ -264,6 +275,17 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     expect(late.length).toBeGreaterThan(3);
     expect(late.every((e) => e.decision.remoteCount > 0 && e.decision.reason !== 'contended')).toBe(true);
     expect(r.router.assessContention().contended).toBe(false);
+  });
+
+  it('a path whose estimate came out too high is re-measured by a single frame every 10 s, then chosen', async () => {
+    // The remote is really the cheaper path for frames (independent, 40 ms vs 100 ms), but its seed says 140 ms.
+    const s: Setup = { shared: false, local: [0, 100], remote: [10, 30] };
+    const r = await runMix(s, framesAndBatches(1, 300, 0, 0), 'auto', { localPrior: { fixedMs: 0, perImageMs: 100 }, remotePrior: { fixedMs: 0, perImageMs: 140 } });
+    const refresh = r.events.filter((e) => e.decision.reason === 'probe');
+    expect(refresh.length).toBeGreaterThanOrEqual(1);
+    expect(refresh[0].t).toBeGreaterThanOrEqual(10_000); // not before the estimate is 10 s stale
+    expect(refresh[0].decision.target).toBe('remote');
+    expect(r.events.slice(-10).every((e) => e.decision.target === 'remote')).toBe(true);
   });
 
   it('property: over long mixes the policy stays within 5 % of the best fixed choice, shared or not', async () => {
@@ -311,6 +333,12 @@ describe('ContentionModel', () => {
     expect(c.slowdown('local')).toBeCloseTo(2, 6);
     expect(c.slowdown('remote')).toBeCloseTo(2, 6);
     expect(c.assess(100, 130)).toMatchObject({ contended: true });
+  });
+  it('detect: false keeps measuring but never calls the paths contended', () => {
+    const c = new ContentionModel({ detect: false });
+    c.observe('local', 100, 200, 1);
+    c.observe('remote', 130, 260, 1);
+    expect(c.assess(100, 130)).toMatchObject({ contended: false, slowdown: { local: 2, remote: 2 } });
   });
   it('independent paths add up; unmeasured paths are given the benefit of the doubt', () => {
     const c = new ContentionModel();

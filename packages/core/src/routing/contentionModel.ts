@@ -10,6 +10,8 @@
 import type { PathSide } from './pathActivity.js';
 
 export interface ContentionOptions {
+  /** False: never treat the paths as contended (overlap whenever the cost model says so). Default true. */
+  detect?: boolean;
   /** Overlapping must beat the best single path by this factor to be worth it (default 0.02 = 2 %). */
   margin?: number;
   /** Weight of the newest slowdown sample (default 0.5: a few overlapped calls decide). */
@@ -37,11 +39,13 @@ export class ContentionModel {
   readonly reprobeMs: number;
   readonly maxReprobeMs: number;
   readonly minOverlap: number;
+  private readonly detect: boolean;
   private readonly alpha: number;
   private readonly k = { local: Number.NaN, remote: Number.NaN };
   private readonly fresh = { local: false, remote: false };
 
-  constructor({ margin = 0.02, alpha = 0.5, minOverlap = 0.5, reprobeMs = 30_000, maxReprobeMs = 600_000 }: ContentionOptions = {}) {
+  constructor({ detect = true, margin = 0.02, alpha = 0.5, minOverlap = 0.5, reprobeMs = 30_000, maxReprobeMs = 600_000 }: ContentionOptions = {}) {
+    this.detect = detect;
     this.margin = Math.max(0, margin);
     this.alpha = Math.min(1, Math.max(1e-3, alpha));
     this.minOverlap = Math.min(1, Math.max(0.05, minOverlap));
@@ -82,7 +86,7 @@ export class ContentionModel {
     if (!this.measured || !(localPerImageMs > 0) || !(remotePerImageMs > 0)) return { contended: false, gain: Number.NaN, slowdown };
     const together = 1 / (localPerImageMs * slowdown.local) + 1 / (remotePerImageMs * slowdown.remote);
     const gain = together * Math.min(localPerImageMs, remotePerImageMs);
-    return { contended: gain < 1 + this.margin, gain, slowdown };
+    return { contended: this.detect && gain < 1 + this.margin, gain, slowdown };
   }
 
   /** Let the next overlapped sample of each side replace what was learned (a re-probe after a back-off). */

@@ -56,6 +56,14 @@ export interface HybridRouterOptions<TItem, TResult> {
 
 /** Batch size at which the two paths' per-image costs are compared for the contention verdict. */
 const REFERENCE_BATCH = 8;
+/**
+ * A call that ended this recently counts as a stream still going (a closed-loop caller decodes its next
+ * frame between calls), so a batch arriving in that gap is still fed in chunks.
+ */
+const STREAM_GAP_MS = 250;
+/** How stale a path's estimate may get before a small call re-measures it, and how much dearer it may look. */
+const REFRESH_MS = 10_000;
+const REFRESH_FACTOR = 1.5;
 
 /** Codes that describe the item itself: running it elsewhere would fail the same way. */
 const ITEM_FAULTS: ReadonlySet<SightlineErrorCode> = new Set<SightlineErrorCode>([
@@ -85,8 +93,11 @@ export class HybridRouter<TItem, TResult> {
   private readonly now: () => number;
   private readonly activity = new PathActivity();
   private busy = { local: 0, remote: 0 };
-  /** run() calls in progress. */
+  /** run() calls in progress, and when the last one ended. */
   private calls = 0;
+  private lastCallEnd = Number.NEGATIVE_INFINITY;
+  /** When each path last produced a sample (or was sent a refresh call); seeds count as fresh at creation. */
+  private readonly lastSampleAt: { local: number; remote: number };
   /** Since when an unmeasured path has been setting aside overlapped samples, waiting for a solo one. */
   private readonly heldBackSince: { local: number | null; remote: number | null } = { local: null, remote: null };
   /** When overlap may be tried again while the paths contend (null: not contended, or not yet scheduled). */
@@ -104,6 +115,7 @@ export class HybridRouter<TItem, TResult> {
     this.remoteModel = new LatencyModel({ prior: o.remotePrior });
     this.contention = new ContentionModel(o.contention);
     this.reprobeWait = this.contention.reprobeMs;
+    this.lastSampleAt = { local: this.now(), remote: this.now() };
     this.breaker = new CircuitBreaker({ now: this.now, ...o.breaker });
   }
 
@@ -124,13 +136,43 @@ export class HybridRouter<TItem, TResult> {
 
   /** `commit`: this decision is going to run, so a re-probe it takes is spent and the back-off advances. */
   private decide(batchSize: number, commit: boolean): RouteDecision {
+    const d = this.decideRoute(batchSize, commit);
+    return this.refreshing(d, commit) ?? d;
+  }
+
+  /**
+   * A path the policy stopped choosing is never measured again, so an estimate that came out too high (one
+   * noisy probe call, a busy moment) would stick for good. Every REFRESH_MS, a small call goes to such a path
+   * when its estimate is within REFRESH_FACTOR of the chosen one's — alone on the machine when the paths
+   * contend, so the sample is a solo one. Costs at most one slower small call per REFRESH_MS.
+   */
+  private refreshing(d: RouteDecision, commit: boolean): RouteDecision | null {
+    if (d.reason !== 'cost-model' && d.reason !== 'contended') return null;
+    if (d.target === 'split' || d.localCount + d.remoteCount > 2) return null;
+    const chosen = d.target;
+    const other: PathSide = chosen === 'local' ? 'remote' : 'local';
+    const model = other === 'local' ? this.localModel : this.remoteModel;
+    const t = this.now();
+    if (!model.known || t - this.lastSampleAt[other] < REFRESH_MS) return null;
+    const n = d.localCount + d.remoteCount;
+    const chosenMs = (chosen === 'local' ? this.localModel : this.remoteModel).predict(n);
+    if (!(model.predict(n) <= chosenMs * REFRESH_FACTOR)) return null;
+    if (other === 'remote' && !(this.remote?.available() && this.breaker.allowsTraffic)) return null;
+    if (other === 'local' && !this.local?.available()) return null;
+    if (d.reason === 'contended' && (this.activity.busy('local') || this.activity.busy('remote'))) return null;
+    if (commit) this.lastSampleAt[other] = t; // one refresh at a time
+    const { chunkSize: _unused, ...rest } = d;
+    return { ...rest, target: other, reason: 'probe', localCount: other === 'local' ? n : 0, remoteCount: other === 'remote' ? n : 0 };
+  }
+
+  private decideRoute(batchSize: number, commit: boolean): RouteDecision {
     const input: RouteInput = {
       batchSize,
       local: { available: !!this.local?.available(), gpu: !!this.local?.gpu, busyMs: this.busy.local, model: this.localModel },
       remote: this.remote
         ? { configured: true, available: this.remote.available(), healthy: this.breaker.allowsTraffic, busyMs: this.busy.remote, model: this.remoteModel }
         : null,
-      otherCalls: Math.max(0, this.calls - (commit ? 1 : 0)),
+      otherCalls: Math.max(0, this.calls - (commit ? 1 : 0)) + (this.now() - this.lastCallEnd < STREAM_GAP_MS ? 1 : 0),
     };
     if (!this.assessContention().contended) {
       if (commit) {
@@ -163,9 +205,10 @@ export class HybridRouter<TItem, TResult> {
 
   /**
    * Seed the cost models: run `items` on each available path, one path after the other (so they do not slow
-   * each other down), twice per path — the first run only warms the path up; then, when both paths work,
-   * twice on both at once, which measures whether they slow each other down. Failures are ignored (a path
-   * that cannot run the probe stays unmeasured and the policy explores it later). Returns the solo ms.
+   * each other down), three times per path — the first run only warms the path up; then, when both paths
+   * work, three times on both at once, which measures whether they slow each other down (single calls are
+   * noisy: a verdict from one pair would be a coin toss on a busy machine). Failures are ignored (a path that
+   * cannot run the probe stays unmeasured and the policy explores it later). Returns the last solo ms.
    */
   async probe(items: readonly TItem[], signal?: AbortSignal): Promise<{ local?: number; remote?: number }> {
     const out: { local?: number; remote?: number } = {};
@@ -175,14 +218,17 @@ export class HybridRouter<TItem, TResult> {
       if (!runner || !runner.available()) continue;
       try {
         await runner.run(items, signal);
-        const ms = await this.timedProbe(side, runner, items, signal);
-        if (ms !== null) out[side] = ms;
+        for (let i = 0; i < 2; i++) {
+          const ms = await this.timedProbe(side, runner, items, signal);
+          if (ms === null) break;
+          out[side] = ms;
+        }
       } catch {
         /* unmeasured: explored later */
       }
     }
     if (out.local !== undefined && out.remote !== undefined) {
-      for (let round = 0; round < 2; round++) {
+      for (let round = 0; round < 3; round++) {
         await Promise.all([this.timedProbe('local', this.local!, items, signal), this.timedProbe('remote', this.remote!, items, signal)]).catch(() => {});
       }
     }
@@ -206,6 +252,7 @@ export class HybridRouter<TItem, TResult> {
       return await this.route(items, out, signal);
     } finally {
       this.calls--;
+      this.lastCallEnd = this.now();
     }
   }
 
@@ -350,6 +397,7 @@ export class HybridRouter<TItem, TResult> {
       const since = (this.heldBackSince[side] ??= t);
       if (t - since < this.contention.reprobeMs) return;
     }
+    this.lastSampleAt[side] = this.now();
     // Predicted now, not at dispatch: a call that queued may have started before its path had any estimate.
     const soloMs = model.known ? model.predict(images) : Number.NaN;
     model.observe(images, this.contention.observe(side, soloMs, sample.serviceMs, sample.overlap));

@@ -52,7 +52,7 @@ export interface RouteInput {
   remote: (PathState & { configured: boolean; healthy: boolean }) | null;
   /** Running both paths at once was measured not to pay (see ContentionModel). */
   contended?: boolean;
-  /** Other calls in flight right now (e.g. a frame stream): a contended batch is then fed in chunks. */
+  /** Other calls in flight or just finished (e.g. a frame stream): a contended batch is then fed in chunks. */
   otherCalls?: number;
 }
 
