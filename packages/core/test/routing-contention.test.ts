@@ -120,7 +120,7 @@ async function runMix(
   s: Setup,
   mix: Mix,
   mode: 'auto' | 'local' | 'remote',
-  opts: { probe?: boolean; reprobeMs?: number; remotePrior?: { fixedMs: number; perImageMs: number }; localPrior?: { fixedMs: number; perImageMs: number }; onSim?: (w: ReturnType<typeof world>) => void } = {},
+  opts: { probe?: boolean; reprobeMs?: number; interleave?: boolean; remotePrior?: { fixedMs: number; perImageMs: number }; localPrior?: { fixedMs: number; perImageMs: number }; onSim?: (w: ReturnType<typeof world>) => void } = {},
 ) {
   const w = world(s);
   opts.onSim?.(w);
@@ -130,7 +130,7 @@ async function runMix(
     remote: w.remote,
     policy: { mode },
     now: w.sim.now,
-    contention: { reprobeMs: opts.reprobeMs ?? 30_000 },
+    contention: { reprobeMs: opts.reprobeMs ?? 30_000, interleave: opts.interleave },
     localPrior: opts.localPrior,
     remotePrior: opts.remotePrior,
     onRoute: (e) => events.push({ ...e, t: w.sim.t }),
@@ -172,7 +172,7 @@ async function runMix(
   };
 }
 
-async function compare(s: Setup, mix: Mix, opts: { probe?: boolean } = {}) {
+async function compare(s: Setup, mix: Mix, opts: { probe?: boolean; interleave?: boolean } = {}) {
   const local = await runMix(s, mix, 'local');
   const remote = await runMix(s, mix, 'remote');
   const policy = await runMix(s, mix, 'auto', opts);
@@ -202,7 +202,7 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     }
   });
 
-  it('shared CPU: learns the paths contend, stops overlapping, and matches the best fixed path', async () => {
+  it('shared CPU, interleave: learns the paths contend, stops overlapping, matches the best fixed path, frames flow between chunks', async () => {
     const cases = [
       // Batches back to back under the frame stream (the bench's mix), with the start-up probe (Node default).
       { probe: true, mix: framesAndBatches(16, 120, 12, 50), minRatio: 0.99 },
@@ -211,7 +211,7 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
       { probe: false, mix: framesAndBatches(16, 300, 6, 1500), minRatio: 0.97 },
     ];
     for (const { probe, mix, minRatio } of cases) {
-      const r = await compare(sharedCpu, mix, { probe });
+      const r = await compare(sharedCpu, mix, { probe, interleave: true });
       const ev = r.policy.events;
       const first = ev.findIndex((e) => e.decision.reason === 'contended');
       expect(first).toBeGreaterThanOrEqual(0);
@@ -233,6 +233,19 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
       // measured the fixed cost) no frame waits for a whole batch as with always-local.
       expect(r.policy.frameP99).toBeLessThan(r.local.frameP99 / 3);
     }
+  });
+
+  it('shared CPU, default: once contended, batches run whole on the cheaper path, as always-local runs them', async () => {
+    const r = await compare(sharedCpu, framesAndBatches(16, 120, 12, 50), { probe: true });
+    const ev = r.policy.events;
+    const first = ev.findIndex((e) => e.decision.reason === 'contended');
+    expect(first).toBe(0);
+    const contended = ev.filter((e) => e.decision.reason === 'contended');
+    expect(contended.every((e) => e.decision.target === 'local' && e.decision.chunkSize === undefined)).toBe(true);
+    expect(r.policy.ips).toBeGreaterThanOrEqual(r.best * 0.99);
+    // Same schedule as always-local: a frame that meets a batch waits for all of it, no more.
+    expect(r.policy.frameP99).toBeGreaterThan(r.local.frameP99 * 0.9);
+    expect(r.policy.frameP99).toBeLessThan(r.local.frameP99 * 1.1);
   });
 
   it('shared CPU, batches only: no splitting after the first measured overlap', async () => {
@@ -381,9 +394,10 @@ describe('decideRoute with contended paths', () => {
     const unfitted = new LatencyModel();
     unfitted.observe(1, 12); // one size only: the fixed cost is not measured, so no chunking on a guess
     expect(decideRoute({ ...input, local: { ...input.local, model: unfitted }, contended: true })).toMatchObject({ target: 'local', reason: 'contended' });
-    expect(decideRoute({ ...input, local: { ...input.local, model: unfitted }, contended: true, otherCalls: 1 }).chunkSize).toBeUndefined();
-    const d = decideRoute({ ...input, contended: true, otherCalls: 1 });
-    expect(decideRoute({ ...input, contended: true }).chunkSize).toBeUndefined(); // nothing else waiting: no chunks
+    expect(decideRoute({ ...input, local: { ...input.local, model: unfitted }, contended: true, otherCalls: 1, interleave: true }).chunkSize).toBeUndefined();
+    const d = decideRoute({ ...input, contended: true, otherCalls: 1, interleave: true });
+    expect(decideRoute({ ...input, contended: true, interleave: true }).chunkSize).toBeUndefined(); // nothing else waiting: no chunks
+    expect(decideRoute({ ...input, contended: true, otherCalls: 1 }).chunkSize).toBeUndefined(); // default: the batch runs whole
     expect(d).toMatchObject({ target: 'local', reason: 'contended', localCount: 64, remoteCount: 0, chunkSize: 20 }); // 2 ms fixed = 1 % of 20 images
   });
   it('forced modes and health still come first', () => {

@@ -173,6 +173,7 @@ export class HybridRouter<TItem, TResult> {
         ? { configured: true, available: this.remote.available(), healthy: this.breaker.allowsTraffic, busyMs: this.busy.remote, model: this.remoteModel }
         : null,
       otherCalls: Math.max(0, this.calls - (commit ? 1 : 0)) + (this.now() - this.lastCallEnd < STREAM_GAP_MS ? 1 : 0),
+      interleave: this.contention.interleave,
     };
     if (!this.assessContention().contended) {
       if (commit) {

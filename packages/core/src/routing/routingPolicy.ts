@@ -4,8 +4,9 @@
  * slow each other down. Independent paths: large batches may be split so that both finish at about the same
  * time, and calls go wherever they finish first — which is how a hybrid setup beats either path alone.
  * Contended paths (a "remote" server on the same CPU): running both at once does not add throughput, so
- * every call queues on the path that is cheaper for it; while other calls are in flight (a frame stream),
- * a batch goes in chunks small enough that a frame waits for one chunk rather than the whole batch.
+ * every call queues on the path that is cheaper for it, as if only that path existed; with `interleave`,
+ * while other calls are in flight (a frame stream), a batch goes in chunks small enough that a frame waits
+ * for one chunk rather than the whole batch.
  */
 import type { LatencyModel } from './latencyModel.js';
 
@@ -52,8 +53,10 @@ export interface RouteInput {
   remote: (PathState & { configured: boolean; healthy: boolean }) | null;
   /** Running both paths at once was measured not to pay (see ContentionModel). */
   contended?: boolean;
-  /** Other calls in flight or just finished (e.g. a frame stream): a contended batch is then fed in chunks. */
+  /** Other calls in flight or just finished (e.g. a frame stream): with `interleave`, a contended batch is then fed in chunks. */
   otherCalls?: number;
+  /** Chunk contended batches while other calls are active (ContentionOptions.interleave). */
+  interleave?: boolean;
 }
 
 export interface RouteDecision {
@@ -117,7 +120,7 @@ export function decideRoute(input: RouteInput, options: RoutingPolicyOptions = {
     // the path that does this call's work for least, regardless of what is queued (queues share the resource).
     const side = local.model.predict(n) <= remote.model.predict(n) ? local : remote;
     const d = make(side === local ? 'local' : 'remote', 'contended');
-    const chunk = (input.otherCalls ?? 0) > 0 ? chunkSize(n, side.model) : n;
+    const chunk = input.interleave && (input.otherCalls ?? 0) > 0 ? chunkSize(n, side.model) : n;
     return chunk < n ? { ...d, chunkSize: chunk } : d;
   }
 
