@@ -202,7 +202,7 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     }
   });
 
-  it('shared CPU, interleave: learns the paths contend, stops overlapping, matches the best fixed path, frames flow between chunks', async () => {
+  it('shared CPU: learns the paths contend, stops overlapping, matches the best fixed path, frames flow between chunks', async () => {
     const cases = [
       // Batches back to back under the frame stream (the bench's mix), with the start-up probe (Node default).
       { probe: true, mix: framesAndBatches(16, 120, 12, 50), minRatio: 0.99 },
@@ -211,7 +211,7 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
       { probe: false, mix: framesAndBatches(16, 300, 6, 1500), minRatio: 0.97 },
     ];
     for (const { probe, mix, minRatio } of cases) {
-      const r = await compare(sharedCpu, mix, { probe, interleave: true });
+      const r = await compare(sharedCpu, mix, { probe });
       const ev = r.policy.events;
       const first = ev.findIndex((e) => e.decision.reason === 'contended');
       expect(first).toBeGreaterThanOrEqual(0);
@@ -235,8 +235,8 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     }
   });
 
-  it('shared CPU, default: once contended, batches run whole on the cheaper path, as always-local runs them', async () => {
-    const r = await compare(sharedCpu, framesAndBatches(16, 120, 12, 50), { probe: true });
+  it('shared CPU, interleave off: once contended, batches run whole on the cheaper path, as always-local runs them', async () => {
+    const r = await compare(sharedCpu, framesAndBatches(16, 120, 12, 50), { probe: true, interleave: false });
     const ev = r.policy.events;
     const first = ev.findIndex((e) => e.decision.reason === 'contended');
     expect(first).toBe(0);
@@ -397,7 +397,7 @@ describe('decideRoute with contended paths', () => {
     expect(decideRoute({ ...input, local: { ...input.local, model: unfitted }, contended: true, otherCalls: 1, interleave: true }).chunkSize).toBeUndefined();
     const d = decideRoute({ ...input, contended: true, otherCalls: 1, interleave: true });
     expect(decideRoute({ ...input, contended: true, interleave: true }).chunkSize).toBeUndefined(); // nothing else waiting: no chunks
-    expect(decideRoute({ ...input, contended: true, otherCalls: 1 }).chunkSize).toBeUndefined(); // default: the batch runs whole
+    expect(decideRoute({ ...input, contended: true, otherCalls: 1, interleave: false }).chunkSize).toBeUndefined(); // interleave off: the batch runs whole
     expect(d).toMatchObject({ target: 'local', reason: 'contended', localCount: 64, remoteCount: 0, chunkSize: 20 }); // 2 ms fixed = 1 % of 20 images
   });
   it('forced modes and health still come first', () => {

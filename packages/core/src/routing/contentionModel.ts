@@ -24,10 +24,9 @@ export interface ContentionOptions {
   maxReprobeMs?: number;
   /**
    * While the paths contend and other calls are active (a frame stream), feed a batch to its path in chunks so
-   * the stream keeps flowing between them. Default false: the batch runs whole, exactly as the path alone
-   * would run it (same throughput and latencies as always using that path). True trades batch latency for
-   * frame latency: on the 2-core bench a frame then never waits for a whole 16-image batch (frame p99 ~2 s → a
-   * few hundred ms) and the batch finishes later by about the frames it let through.
+   * the stream keeps flowing between them (default true): a frame waits for one chunk, never for a whole
+   * batch, and the batch finishes later by about the frames it let through. False runs the batch whole,
+   * exactly as the path alone would (frames queue behind it).
    */
   interleave?: boolean;
 }
@@ -53,7 +52,7 @@ export class ContentionModel {
   private readonly k = { local: Number.NaN, remote: Number.NaN };
   private readonly fresh = { local: false, remote: false };
 
-  constructor({ detect = true, margin = 0.02, alpha = 0.5, minOverlap = 0.5, reprobeMs = 30_000, maxReprobeMs = 600_000, interleave = false }: ContentionOptions = {}) {
+  constructor({ detect = true, margin = 0.02, alpha = 0.5, minOverlap = 0.5, reprobeMs = 30_000, maxReprobeMs = 600_000, interleave = true }: ContentionOptions = {}) {
     this.detect = detect;
     this.interleave = interleave;
     this.margin = Math.max(0, margin);

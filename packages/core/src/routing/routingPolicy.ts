@@ -4,9 +4,9 @@
  * slow each other down. Independent paths: large batches may be split so that both finish at about the same
  * time, and calls go wherever they finish first — which is how a hybrid setup beats either path alone.
  * Contended paths (a "remote" server on the same CPU): running both at once does not add throughput, so
- * every call queues on the path that is cheaper for it, as if only that path existed; with `interleave`,
- * while other calls are in flight (a frame stream), a batch goes in chunks small enough that a frame waits
- * for one chunk rather than the whole batch.
+ * every call queues on the path that is cheaper for it; while other calls are in flight (a frame stream),
+ * a batch goes in chunks small enough that a frame waits for one chunk rather than the whole batch (unless
+ * `interleave` is off: then it runs whole, as on that path alone).
  */
 import type { LatencyModel } from './latencyModel.js';
 
@@ -55,7 +55,7 @@ export interface RouteInput {
   contended?: boolean;
   /** Other calls in flight or just finished (e.g. a frame stream): with `interleave`, a contended batch is then fed in chunks. */
   otherCalls?: number;
-  /** Chunk contended batches while other calls are active (ContentionOptions.interleave). */
+  /** Chunk contended batches while other calls are active (ContentionOptions.interleave; default true). */
   interleave?: boolean;
 }
 
@@ -120,7 +120,7 @@ export function decideRoute(input: RouteInput, options: RoutingPolicyOptions = {
     // the path that does this call's work for least, regardless of what is queued (queues share the resource).
     const side = local.model.predict(n) <= remote.model.predict(n) ? local : remote;
     const d = make(side === local ? 'local' : 'remote', 'contended');
-    const chunk = input.interleave && (input.otherCalls ?? 0) > 0 ? chunkSize(n, side.model) : n;
+    const chunk = input.interleave !== false && (input.otherCalls ?? 0) > 0 ? chunkSize(n, side.model) : n;
     return chunk < n ? { ...d, chunkSize: chunk } : d;
   }
 
