@@ -28,7 +28,7 @@ export async function createInferenceClient(remote: RemoteOptions): Promise<Infe
   if (typeof remote.model !== 'string' || remote.model === '') throw new OptionError('E_INVALID_OPTION', 'remote needs the server-side model name');
   const protocol = remote.protocol ?? 'http';
   const one = async (url: string): Promise<InferenceClient> => {
-    // node:http keep-alive transport: several ms per call cheaper than Node's fetch (bench/triton-client).
+    // nodeHttpTransport (raw keep-alive HTTP/1.1 for http:, node:https otherwise): several ms per call cheaper than fetch (bench/triton-client).
     if (protocol === 'http') return new TritonHttpClient({ url, headers: remote.headers, transport: nodeHttpTransport(), ...(remote.timeoutMs ? { timeoutMs: remote.timeoutMs } : {}) });
     if (protocol === 'grpc') {
       // Loaded on demand so HTTP-only users never load @grpc/grpc-js.
