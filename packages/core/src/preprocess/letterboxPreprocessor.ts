@@ -88,7 +88,9 @@ function makePlan(srcW: number, srcH: number, newW: number, newH: number, channe
   opencvLinearCoefficients(srcH, newH, plan.ysrc0, plan.ysrc1, plan.yb0, plan.yb1, 1, false);
   plan.xExact = plan.xa1.every((a) => a === 0) && plan.xa0.every((a) => a === 2048);
   plan.yExact = plan.yb1.every((b) => b === 0) && plan.yb0.every((b) => b === 2048);
-  plan.wasm = WasmLetterboxKernel.supports(plan, srcW * srcH * channels, plan.area2x);
+  // Whole-pixel resizes (e.g. 1920×1080 → 640×360) stay in JS: they read one source pixel in 9, while the
+  // kernel first copies the whole image into its memory (8 MB for 1080p RGBA), which costs more than it saves.
+  plan.wasm = !(plan.xExact && plan.yExact) && WasmLetterboxKernel.supports(plan, srcW * srcH * channels, plan.area2x);
   return plan;
 }
 
