@@ -202,7 +202,7 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     }
   });
 
-  it('shared CPU: learns the paths contend, stops overlapping, matches the best fixed path, frames flow between chunks', async () => {
+  it('shared CPU, interleave on: learns the paths contend, stops overlapping, matches the best fixed path, frames flow between chunks', async () => {
     const cases = [
       // Batches back to back under the frame stream (the bench's mix), with the start-up probe (Node default).
       { probe: true, mix: framesAndBatches(16, 120, 12, 50), minRatio: 0.99 },
@@ -211,7 +211,7 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
       { probe: false, mix: framesAndBatches(16, 300, 6, 1500), minRatio: 0.97 },
     ];
     for (const { probe, mix, minRatio } of cases) {
-      const r = await compare(sharedCpu, mix, { probe });
+      const r = await compare(sharedCpu, mix, { probe, interleave: true });
       const ev = r.policy.events;
       const first = ev.findIndex((e) => e.decision.reason === 'contended');
       expect(first).toBeGreaterThanOrEqual(0);
@@ -235,8 +235,8 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     }
   });
 
-  it('shared CPU, interleave off: once contended, batches run whole on the cheaper path, as always-local runs them', async () => {
-    const r = await compare(sharedCpu, framesAndBatches(16, 120, 12, 50), { probe: true, interleave: false });
+  it('shared CPU, by default (interleave off): once contended, batches run whole on the cheaper path, as always-local runs them', async () => {
+    const r = await compare(sharedCpu, framesAndBatches(16, 120, 12, 50), { probe: true });
     const ev = r.policy.events;
     const first = ev.findIndex((e) => e.decision.reason === 'contended');
     expect(first).toBe(0);
@@ -320,6 +320,71 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('HybridRouter: the contention verdict', () => {
+  /** A path whose calls end when the test says so, on a clock the test moves. */
+  class ManualPath implements PathRunner<number, string> {
+    readonly pending: Array<() => void> = [];
+    constructor(readonly backend: string) {}
+    available(): boolean {
+      return true;
+    }
+    run(items: readonly number[]): Promise<Array<string | Error>> {
+      return new Promise((resolve) => this.pending.push(() => resolve(items.map((i) => `${this.backend}:${i}`))));
+    }
+    finish(): void {
+      this.pending.shift()!();
+    }
+  }
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+
+  it('stands until a re-probe: one stray overlapped call that ran at full speed does not flip it', async () => {
+    let t = 0;
+    const local = new ManualPath('onnxruntime-node');
+    const remote = new ManualPath('triton-http');
+    const events: RouteEvent[] = [];
+    const router = new HybridRouter<number, string>({ local, remote, now: () => t, contention: { reprobeMs: 600_000, alpha: 1 }, onRoute: (e) => events.push(e) });
+    // alpha 1: the newest overlapped sample alone sets a slowdown, so one stray sample would be enough to flip.
+    // Start-up probe on one resource: 100 ms local and 130 ms remote alone (after a warm-up call each), twice
+    // as long when overlapped.
+    const probing = router.probe([0]);
+    for (const [path, ms] of [[local, 100], [local, 100], [local, 100], [remote, 130], [remote, 130], [remote, 130]] as const) {
+      await settle();
+      t += ms;
+      path.finish();
+    }
+    for (let round = 0; round < 3; round++) {
+      await settle();
+      t += 200;
+      local.finish();
+      t += 60;
+      remote.finish();
+    }
+    await probing;
+    expect(router.assessContention().contended).toBe(true);
+
+    // 10 s later the unused remote is refreshed by one frame, and a local batch starts while it runs; that
+    // frame happens to take its solo time (a noisy sample that says "independent").
+    t += 10_000;
+    const frame = router.run([1]);
+    await settle();
+    expect(events.at(-1)!.decision).toMatchObject({ reason: 'probe', target: 'remote' });
+    const batch = router.run([1, 2, 3, 4, 5, 6, 7, 8]);
+    await settle();
+    expect(events.at(-1)!.decision).toMatchObject({ reason: 'contended', target: 'local' });
+    t += 130;
+    remote.finish();
+    await frame;
+    t += 800;
+    local.finish();
+    await batch;
+    // Before the re-probe the verdict is unchanged: the next batch stays local, whole.
+    expect(router.assessContention().contended).toBe(true);
+    expect(router.plan(8)).toMatchObject({ reason: 'contended', target: 'local' });
   });
 });
 

@@ -12,7 +12,11 @@ import type { PathSide } from './pathActivity.js';
 export interface ContentionOptions {
   /** False: never treat the paths as contended (overlap whenever the cost model says so). Default true. */
   detect?: boolean;
-  /** Overlapping must beat the best single path by this factor to be worth it (default 0.02 = 2 %). */
+  /**
+   * Overlapping must beat the best single path by this share to be worth it (default 0.1 = 10 %). Slowdowns
+   * are learned from a few calls each and vary by ±20 % on a busy machine: a smaller margin turns paths that
+   * are at break-even into a coin toss, and every wrong "overlap" costs the frames that share the resource.
+   */
   margin?: number;
   /** Weight of the newest slowdown sample (default 0.5: a few overlapped calls decide). */
   alpha?: number;
@@ -24,9 +28,10 @@ export interface ContentionOptions {
   maxReprobeMs?: number;
   /**
    * While the paths contend and other calls are active (a frame stream), feed a batch to its path in chunks so
-   * the stream keeps flowing between them (default true): a frame waits for one chunk, never for a whole
-   * batch, and the batch finishes later by about the frames it let through. False runs the batch whole,
-   * exactly as the path alone would (frames queue behind it).
+   * the stream keeps flowing between them. Off by default: the batch then runs whole, exactly as that path
+   * alone would run it, so frame and batch p95 match the best fixed choice (frames queue behind a batch, as
+   * they would there). On, a frame waits for one chunk rather than a whole batch (p99 falls), but many more
+   * frames wait a little (p95 rises) and the batch finishes later by every frame it lets through.
    */
   interleave?: boolean;
 }
@@ -52,7 +57,7 @@ export class ContentionModel {
   private readonly k = { local: Number.NaN, remote: Number.NaN };
   private readonly fresh = { local: false, remote: false };
 
-  constructor({ detect = true, margin = 0.02, alpha = 0.5, minOverlap = 0.5, reprobeMs = 30_000, maxReprobeMs = 600_000, interleave = true }: ContentionOptions = {}) {
+  constructor({ detect = true, margin = 0.1, alpha = 0.5, minOverlap = 0.5, reprobeMs = 30_000, maxReprobeMs = 600_000, interleave = false }: ContentionOptions = {}) {
     this.detect = detect;
     this.interleave = interleave;
     this.margin = Math.max(0, margin);
@@ -65,11 +70,11 @@ export class ContentionModel {
   /**
    * One measured call on `side`: its predicted solo cost, its service time, and the share of that time the
    * other path was busy. Returns the solo-equivalent time (what the call would have cost alone), to be fed to
-   * the path's latency model.
+   * the path's latency model. `learnSlowdown` false: the sample is only de-rated, the slowdown is not revised.
    */
-  observe(side: PathSide, soloMs: number, actualMs: number, overlap: number): number {
+  observe(side: PathSide, soloMs: number, actualMs: number, overlap: number, learnSlowdown = true): number {
     if (!(actualMs > 0) || !(overlap > 0)) return actualMs;
-    if (overlap >= this.minOverlap && soloMs > 0 && Number.isFinite(soloMs)) {
+    if (learnSlowdown && overlap >= this.minOverlap && soloMs > 0 && Number.isFinite(soloMs)) {
       const denom = soloMs / actualMs - 1 + overlap;
       const sample = denom > overlap / MAX_SLOWDOWN ? Math.max(0.5, overlap / denom) : MAX_SLOWDOWN;
       const k = this.k[side];

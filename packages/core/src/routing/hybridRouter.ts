@@ -5,14 +5,16 @@
  * Real timings feed the cost models that drive the next decision: each call's service time (queueing behind
  * earlier calls on the same path excluded) and how much of it the other path was working too. Overlapped
  * calls teach the contention model whether the paths are independent; when they are not, calls stop
- * overlapping (reason 'contended') until a re-probe after a growing back-off says otherwise.
+ * overlapping (reason 'contended') until a re-probe after a growing back-off says otherwise. That verdict is
+ * only revised by such a re-probe: a stray overlap meanwhile (a refresh call meeting a batch) is one noisy
+ * sample, and letting it flip the verdict sent whole batches to the dearer path mid-stream.
  */
 import { SightlineError, type SightlineErrorCode } from '../errors.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type BreakerState } from './circuitBreaker.js';
 import { ContentionModel, type ContentionAssessment, type ContentionOptions } from './contentionModel.js';
 import { LatencyModel, type LatencyEstimate } from './latencyModel.js';
 import { PathActivity, type ActivitySample, type PathSide } from './pathActivity.js';
-import { decideRoute, type RouteDecision, type RouteInput, type RoutingPolicyOptions } from './routingPolicy.js';
+import { decideRoute, type RouteDecision, type RouteInput, type RouteReason, type RoutingPolicyOptions } from './routingPolicy.js';
 
 /** One way to run items (an engine in this process, or a remote server). */
 export interface PathRunner<TItem, TResult> {
@@ -240,7 +242,7 @@ export class HybridRouter<TItem, TResult> {
   private async timedProbe(side: PathSide, runner: PathRunner<TItem, TResult>, items: readonly TItem[], signal?: AbortSignal): Promise<number | null> {
     const { results, sample } = await this.exec(side, runner, items, signal);
     if (results.some((r) => r instanceof Error)) return null;
-    this.learn(side, items.length, sample);
+    this.learn(side, items.length, sample, true);
     return sample.serviceMs;
   }
 
@@ -266,8 +268,8 @@ export class HybridRouter<TItem, TResult> {
     const localIdx = all.slice(decision.remoteCount);
     const chunk = (side: PathSide) => (decision.target === side ? decision.chunkSize : undefined);
     const [lf, rf] = await Promise.all([
-      this.runOn('local', localIdx, items, out, 1, signal, chunk('local')),
-      this.runOn('remote', remoteIdx, items, out, 1, signal, chunk('remote')),
+      this.runOn('local', localIdx, items, out, 1, signal, chunk('local'), decision.reason),
+      this.runOn('remote', remoteIdx, items, out, 1, signal, chunk('remote'), decision.reason),
     ]);
     // One hop to the other path for items whose path failed; never back again (no ping-pong, no duplicates).
     const moves: Promise<unknown>[] = [];
@@ -310,6 +312,7 @@ export class HybridRouter<TItem, TResult> {
     attempt: number,
     signal?: AbortSignal,
     chunkSize = idx.length,
+    reason?: RouteReason,
   ): Promise<{ idx: number[]; errors: Map<number, Error> }> {
     const failed = { idx: [] as number[], errors: new Map<number, Error>() };
     if (idx.length === 0) return failed;
@@ -354,7 +357,7 @@ export class HybridRouter<TItem, TResult> {
             failed.errors.set(i, r);
           }
         });
-        if (pathFaults === 0) this.learn(side, part.length, sample);
+        if (pathFaults === 0) this.learn(side, part.length, sample, reason === 'contention-probe' || !this.assessContention().contended);
         if (side === 'remote') {
           if (pathFaults === part.length) this.breaker.onFailure();
           else this.breaker.onSuccess();
@@ -387,8 +390,11 @@ export class HybridRouter<TItem, TResult> {
     return { results, sample };
   }
 
-  /** Feeds the contention model, then the path's cost model with what the call would have cost alone. */
-  private learn(side: PathSide, images: number, sample: ActivitySample): void {
+  /**
+   * Feeds the contention model, then the path's cost model with what the call would have cost alone.
+   * `measureContention` false: the overlap only de-rates the sample (the verdict stands until a re-probe).
+   */
+  private learn(side: PathSide, images: number, sample: ActivitySample, measureContention: boolean): void {
     const model = side === 'local' ? this.localModel : this.remoteModel;
     // A path's first sample sets its solo cost, against which every later slowdown is judged: taken while
     // the other path was busy, it would carry that slowdown and hide it for good. So wait for a solo one —
@@ -401,7 +407,7 @@ export class HybridRouter<TItem, TResult> {
     this.lastSampleAt[side] = this.now();
     // Predicted now, not at dispatch: a call that queued may have started before its path had any estimate.
     const soloMs = model.known ? model.predict(images) : Number.NaN;
-    model.observe(images, this.contention.observe(side, soloMs, sample.serviceMs, sample.overlap));
+    model.observe(images, this.contention.observe(side, soloMs, sample.serviceMs, sample.overlap, measureContention));
   }
 
   private path(side: PathSide): PathRunner<TItem, TResult> | undefined {

@@ -4,9 +4,8 @@
  * slow each other down. Independent paths: large batches may be split so that both finish at about the same
  * time, and calls go wherever they finish first — which is how a hybrid setup beats either path alone.
  * Contended paths (a "remote" server on the same CPU): running both at once does not add throughput, so
- * every call queues on the path that is cheaper for it; while other calls are in flight (a frame stream),
- * a batch goes in chunks small enough that a frame waits for one chunk rather than the whole batch (unless
- * `interleave` is off: then it runs whole, as on that path alone).
+ * every call queues on the path that is cheaper for it and runs there as it would on that path alone (with
+ * `interleave`, a batch meeting other calls goes in chunks small enough that a frame waits for one chunk).
  */
 import type { LatencyModel } from './latencyModel.js';
 
@@ -55,7 +54,7 @@ export interface RouteInput {
   contended?: boolean;
   /** Other calls in flight or just finished (e.g. a frame stream): with `interleave`, a contended batch is then fed in chunks. */
   otherCalls?: number;
-  /** Chunk contended batches while other calls are active (ContentionOptions.interleave; default true). */
+  /** Chunk contended batches while other calls are active (ContentionOptions.interleave; default false). */
   interleave?: boolean;
 }
 
@@ -120,7 +119,7 @@ export function decideRoute(input: RouteInput, options: RoutingPolicyOptions = {
     // the path that does this call's work for least, regardless of what is queued (queues share the resource).
     const side = local.model.predict(n) <= remote.model.predict(n) ? local : remote;
     const d = make(side === local ? 'local' : 'remote', 'contended');
-    const chunk = input.interleave !== false && (input.otherCalls ?? 0) > 0 ? chunkSize(n, side.model) : n;
+    const chunk = input.interleave === true && (input.otherCalls ?? 0) > 0 ? chunkSize(n, side.model) : n;
     return chunk < n ? { ...d, chunkSize: chunk } : d;
   }
 
