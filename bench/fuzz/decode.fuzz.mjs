@@ -9,24 +9,13 @@
 // (build first: npx tsc -b packages/core). Case i is reproducible alone from (seed, i).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { caseRange, fuzzArgs, rngFor } from './lib/fuzzHarness.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const core = await import(join(repoRoot, 'packages', 'core', 'dist', 'index.js'));
 const { DetectionDecoder, CandidateBuffer, classifyTopK, computeLetterbox, float32ToHalfBits, SightlineError } = core;
 
-const cases = Number(process.argv[2] ?? 3000);
-const seed = Number(process.argv[3] ?? 1);
-const only = process.argv[4] !== undefined ? Number(process.argv[4]) : undefined;
-
-function rngFor(s, i) {
-  let a = (Math.imul(s | 0, 0x9e3779b1) ^ Math.imul((i + 1) | 0, 0x85ebca6b)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { cases, seed, only } = fuzzArgs(3000);
 
 function makeCase(r) {
   const pick = (arr) => arr[Math.floor(r() * arr.length)];
@@ -132,7 +121,8 @@ function runCase(c) {
 let ok = 0;
 let rejected = 0;
 const failures = [];
-for (let i = only ?? 0; i < (only !== undefined ? only + 1 : cases); i++) {
+const { first, end } = caseRange({ cases, only });
+for (let i = first; i < end; i++) {
   const c = makeCase(rngFor(seed, i));
   try {
     runCase(c);

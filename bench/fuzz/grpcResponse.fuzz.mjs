@@ -7,6 +7,7 @@
 // (build first: npx tsc -b packages/triton). Case i is reproducible alone from (seed, i).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { caseRange, fuzzArgs, rngFor, secondsSince } from './lib/fuzzHarness.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const dist = join(repoRoot, 'packages', 'triton', 'dist', 'grpc');
@@ -14,20 +15,8 @@ const { decodeInferResponse } = await import(join(dist, 'index.js'));
 const { inferenceMethods } = await import(join(dist, 'inferenceService.js'));
 const { RemoteError } = await import(join(repoRoot, 'packages', 'core', 'dist', 'index.js'));
 
-const cases = Number(process.argv[2] ?? 100_000);
-const seed = Number(process.argv[3] ?? 1);
-const only = process.argv[4] !== undefined ? Number(process.argv[4]) : undefined;
+const { cases, seed, only } = fuzzArgs(100_000);
 const encode = inferenceMethods().ModelInfer.responseSerialize;
-
-function rngFor(s, i) {
-  let a = (Math.imul(s | 0, 0x9e3779b1) ^ Math.imul((i + 1) | 0, 0x85ebca6b)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SIZE = { BOOL: 1, UINT8: 1, INT8: 1, UINT16: 2, INT16: 2, FP16: 2, BF16: 2, UINT32: 4, INT32: 4, FP32: 4, UINT64: 8, INT64: 8, FP64: 8, BYTES: 0 };
 const CONTENTS = { FP32: 'fp32_contents', FP64: 'fp64_contents', INT32: 'int_contents', INT8: 'int_contents', INT16: 'int_contents', UINT8: 'uint_contents', UINT32: 'uint_contents', INT64: 'int64_contents', UINT64: 'uint64_contents', BOOL: 'bool_contents', BYTES: 'bytes_contents' };
@@ -102,7 +91,8 @@ function check(bytes) {
 
 const counts = { decoded: 0, rejected: 0 };
 const t0 = performance.now();
-for (let i = only ?? 0; i < (only !== undefined ? only + 1 : cases); i++) {
+const { first, end } = caseRange({ cases, only });
+for (let i = first; i < end; i++) {
   try {
     counts[check(makeCase(rngFor(seed, i)))]++;
   } catch (e) {
@@ -110,4 +100,4 @@ for (let i = only ?? 0; i < (only !== undefined ? only + 1 : cases); i++) {
     process.exit(1);
   }
 }
-console.log(`grpcResponse fuzz: ${cases} cases OK (${counts.decoded} decoded, ${counts.rejected} rejected) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`grpcResponse fuzz: ${cases} cases OK (${counts.decoded} decoded, ${counts.rejected} rejected) in ${secondsSince(t0)} s`);

@@ -12,26 +12,15 @@ import { createServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fuzzArgs, rngFor, secondsSince } from './lib/fuzzHarness.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const { nodeHttpTransport } = await import(join(repoRoot, 'packages', 'triton', 'dist', 'node.js'));
 const { RemoteError } = await import(join(repoRoot, 'packages', 'core', 'dist', 'index.js'));
 
-const cases = Number(process.argv[2] ?? 50_000);
-const seed = Number(process.argv[3] ?? 1);
-const only = process.argv[4] !== undefined ? Number(process.argv[4]) : undefined;
+const { cases, seed, only } = fuzzArgs(50_000);
 const LIMIT = 1 << 16;
 const PARALLEL = 8;
-
-function rngFor(s, i) {
-  let a = (Math.imul(s | 0, 0x9e3779b1) ^ Math.imul((i + 1) | 0, 0x85ebca6b)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** { bytes, pieces (write boundaries), expect: { status, body } | undefined when mutated } */
 function makeCase(i) {
@@ -162,4 +151,4 @@ if (failed) {
   console.error(`http1Response fuzz FAILED: ${failed.message}`);
   process.exit(1);
 }
-console.log(`http1Response fuzz: ${only !== undefined ? 1 : cases} cases (seed ${seed}) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(counts)}`);
+console.log(`http1Response fuzz: ${only !== undefined ? 1 : cases} cases (seed ${seed}) in ${secondsSince(t0)} s: ${JSON.stringify(counts)}`);

@@ -10,20 +10,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { caseRange, fuzzArgs, rngFor, secondsSince } from './lib/fuzzHarness.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const HANG_MS = 1000;
-
-/** mulberry32, seeded per case so any case can be replayed alone. */
-function rngFor(seed, i) {
-  let a = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul((i + 1) | 0, 0x85ebca6b)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Offsets of length prefixes and tags inside `bytes` (walking nested messages while they parse), limited to
@@ -232,9 +222,8 @@ async function workerMain() {
   let parsed = 0;
   let maxMs = 0;
   let maxCase = -1;
-  const first = only ?? 0;
-  const last = only ?? cases - 1;
-  for (let i = first; i <= last; i++) {
+  const { first, end } = caseRange({ cases, only });
+  for (let i = first; i < end; i++) {
     Atomics.store(beat, 0, i);
     const rand = rngFor(seed, i);
     if (rand() < 0.1) {
@@ -284,9 +273,7 @@ async function workerMain() {
 }
 
 async function main() {
-  const cases = Number(process.argv[2] ?? 100_000);
-  const seed = Number(process.argv[3] ?? 1);
-  const only = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
+  const { cases, seed, only } = fuzzArgs(100_000);
   const progress = new SharedArrayBuffer(8);
   const beat = new Int32Array(progress);
   Atomics.store(beat, 0, -1);
@@ -317,7 +304,7 @@ async function main() {
     });
   });
   await worker.terminate();
-  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  const secs = secondsSince(t0);
   if (result.fail) {
     console.error(`onnxDescriptor fuzz FAILED after ${secs} s: ${result.fail}`);
     process.exit(1);

@@ -7,24 +7,13 @@
 // (build first: npx tsc -b packages/core). Case i is reproducible alone from (seed, i).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { caseRange, fuzzArgs, rngFor, secondsSince } from './lib/fuzzHarness.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const core = await import(join(repoRoot, 'packages', 'core', 'dist', 'index.js'));
 const { LetterboxPreprocessor, ClassifyPreprocessor, packBatch, SightlineError } = core;
 
-const cases = Number(process.argv[2] ?? 2000);
-const seed = Number(process.argv[3] ?? 1);
-const only = process.argv[4] !== undefined ? Number(process.argv[4]) : undefined;
-
-function rngFor(s, i) {
-  let a = (Math.imul(s | 0, 0x9e3779b1) ^ Math.imul((i + 1) | 0, 0x85ebca6b)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { cases, seed, only } = fuzzArgs(2000);
 
 function makeCase(r) {
   const pick = (arr) => arr[Math.floor(r() * arr.length)];
@@ -76,7 +65,8 @@ const cl = new ClassifyPreprocessor();
 let ok = 0;
 let typed = 0;
 const t0 = performance.now();
-for (let i = only ?? 0; i < (only !== undefined ? only + 1 : cases); i++) {
+const { first, end } = caseRange({ cases, only });
+for (let i = first; i < end; i++) {
   const c = makeCase(rngFor(seed, i));
   try {
     const dtype = c.opts.dtype ?? 'float32';
@@ -115,4 +105,4 @@ for (let i = only ?? 0; i < (only !== undefined ? only + 1 : cases); i++) {
     process.exit(1);
   }
 }
-console.log(`[fuzz preprocess] ${ok} ok, ${typed} typed errors, 0 failures in ${((performance.now() - t0) / 1000).toFixed(1)} s (seed ${seed})`);
+console.log(`[fuzz preprocess] ${ok} ok, ${typed} typed errors, 0 failures in ${secondsSince(t0)} s (seed ${seed})`);
