@@ -4,7 +4,7 @@
  * lives in the kernel's own memory, so the resize writes it in place and callers get a view of it.
  */
 import { letterboxF32Wasm } from './letterboxF32Wasm.js';
-import { align16, ensureMemory, instantiate, WASM_MAX_SOURCE_BYTES } from './wasmKernelModule.js';
+import { align16, ensureMemory, float32View, instantiate, WASM_MAX_SOURCE_BYTES } from './wasmKernelModule.js';
 
 export interface WasmResizeTables {
   srcW: number;
@@ -74,9 +74,7 @@ export class WasmLetterboxKernel {
     const at = L.out + (top * W + left) * 4;
     if (area2x) this.k.area2xF32(L.src, stride, 2 * t.channels, AREA_MASK, t.newW, t.newH, at, W, W * H * 4);
     else this.k.letterboxF32(L.src, L.coef, L.xoff, L.rows, BILINEAR_MASK, t.newW, t.newH, at, W, W * H * 4);
-    const v = this.view;
-    if (v && v.buffer === memory.buffer && v.length === 3 * W * H) return v;
-    return (this.view = new Float32Array(memory.buffer, L.out, 3 * W * H));
+    return (this.view = float32View(this.view, memory.buffer, L.out, 3 * W * H));
   }
 
   /**

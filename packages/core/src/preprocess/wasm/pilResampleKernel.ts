@@ -5,7 +5,7 @@
  */
 import type { PilAxis } from '../pilBilinear.js';
 import { pilResampleWasm } from './pilResampleWasm.js';
-import { align16, ensureMemory, instantiate, WASM_MAX_SOURCE_BYTES } from './wasmKernelModule.js';
+import { align16, ensureMemory, float32View, instantiate, WASM_MAX_SOURCE_BYTES } from './wasmKernelModule.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -88,9 +88,7 @@ export class WasmPilResampler {
       pass(srcAt, stride, 0, chan, plan.rows, size, 1, tabX, wX, plan.ax.ksize, tmp, 0, 0);
       pass(tmp, 0, 4, size * 4, size, size, 0, tabY, wY, plan.ay.ksize, out, lutAt, plane);
     }
-    const v = this.view;
-    if (v && v.buffer === buf && v.length === 3 * size * size) return v;
-    return (this.view = new Float32Array(buf, out, 3 * size * size));
+    return (this.view = float32View(this.view, buf, out, 3 * size * size));
   }
 
   /** Per output position [byte offset of the first tap, tap count] + weights, for the pass order in use. */

@@ -1,7 +1,7 @@
 /**
  * Shared plumbing of the WebAssembly pre-processing kernels: compile once from base64 (null where WebAssembly
- * or its SIMD is unavailable, or a CSP forbids compiling it — callers then keep their JS loops) and grow
- * memory on demand.
+ * or its SIMD is unavailable, or a CSP forbids compiling it — callers then keep their JS loops), grow
+ * memory on demand and keep result views over it.
  */
 const compiled = new Map<string, WebAssembly.Module | null>();
 
@@ -45,6 +45,15 @@ export function ensureMemory(memory: WebAssembly.Memory, bytes: number): boolean
 }
 
 export const align16 = (n: number): number => (n + 15) & ~15;
+
+/**
+ * `prev` while it still views `buf` at `byteOffset` with `length` floats, else a new view. Growing memory
+ * replaces the buffer, so the view must follow it; otherwise reusing it hands callers the same object each run.
+ */
+export function float32View(prev: Float32Array | null, buf: ArrayBuffer, byteOffset: number, length: number): Float32Array {
+  if (prev && prev.buffer === buf && prev.byteOffset === byteOffset && prev.length === length) return prev;
+  return new Float32Array(buf, byteOffset, length);
+}
 
 /** Source images above this size keep the JS path: wasm memory never shrinks, so a one-off huge image would pin it. */
 export const WASM_MAX_SOURCE_BYTES = 64 << 20;
