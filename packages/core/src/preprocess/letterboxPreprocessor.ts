@@ -264,151 +264,136 @@ export class LetterboxPreprocessor {
 
 /**
  * Both OpenCV passes fused per output pixel into an NCHW tensor (same integer math as hresize + the vertical
- * pass, so the result is identical). One copy per output array type keeps every loop monomorphic in V8.
+ * pass, so the result is identical). The row loop is shared; each output array type has its own pixel loops.
  */
 function fusedDownscale(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, out: PreprocessData, lut: PreprocessData, base: number, W: number, plane: number): void {
-  if (out instanceof Float32Array) fusedF32(src, stride, plan, out, lut as Float32Array, base, W, plane);
-  else if (out instanceof Uint16Array) fusedU16(src, stride, plan, out, lut as Uint16Array, base, W, plane);
-  else fusedU8(src, stride, plan, out, base, W, plane);
-}
-
-function fusedF32(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, out: Float32Array, lut: Float32Array, base: number, W: number, plane: number): void {
-  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1, xExact } = plan;
+  const { newH, ysrc0, ysrc1, yb0, yb1 } = plan;
   for (let dy = 0; dy < newH; dy++) {
     const r0 = ysrc0[dy] * stride;
     const r1 = ysrc1[dy] * stride;
-    const b0 = yb0[dy];
-    const b1 = yb1[dy];
     const o = base + dy * W;
-    const g = o + plane;
-    const b = g + plane;
-    if (b1 === 0 && b0 === 2048 && xExact) {
-      // Source row and columns land on exact pixels (e.g. 1920→640): the fixed-point math reduces to a copy.
-      for (let x = 0; x < newW; x++) {
-        const u = r0 + xofs0[x];
-        out[o + x] = lut[src[u]];
-        out[g + x] = lut[src[u + 1]];
-        out[b + x] = lut[src[u + 2]];
-      }
-    } else if (b1 === 0) {
-      // Second source row has weight 0: its term is exactly 0, so skip reading it.
-      for (let x = 0; x < newW; x++) {
-        const a0 = xa0[x];
-        const a1 = xa1[x];
-        const u0 = r0 + xofs0[x];
-        const u1 = r0 + xofs1[x];
-        out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + 2) >> 2];
-        out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
-        out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
-      }
-    } else {
-      for (let x = 0; x < newW; x++) {
-        const p0 = xofs0[x];
-        const p1 = xofs1[x];
-        const a0 = xa0[x];
-        const a1 = xa1[x];
-        const u0 = r0 + p0;
-        const u1 = r0 + p1;
-        const v0 = r1 + p0;
-        const v1 = r1 + p1;
-        out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2];
-        out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
-        out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
-      }
+    if (out instanceof Float32Array) fusedRowF32(src, r0, r1, yb0[dy], yb1[dy], plan, out, lut as Float32Array, o, plane);
+    else if (out instanceof Uint16Array) fusedRowU16(src, r0, r1, yb0[dy], yb1[dy], plan, out, lut as Uint16Array, o, plane);
+    else fusedRowU8(src, r0, r1, yb0[dy], yb1[dy], plan, out, o, plane);
+  }
+}
+
+// The three row functions below are deliberate copies: sharing them would take either one loop over
+// Float32Array | Uint16Array | Uint8Array (polymorphic loads and stores in V8, see emitRow) or a store call per
+// pixel, on the hottest CPU path. Their branches, in order: source row and columns land on exact pixels (e.g.
+// 1920→640), so the fixed-point math reduces to a copy; the second source row has weight 0, so its term is
+// exactly 0 and it is not read; the general two-row case.
+
+function fusedRowF32(src: Uint8Array | Uint8ClampedArray, r0: number, r1: number, b0: number, b1: number, plan: ResizePlan, out: Float32Array, lut: Float32Array, o: number, plane: number): void {
+  const { newW, xofs0, xofs1, xa0, xa1 } = plan;
+  const g = o + plane;
+  const b = g + plane;
+  if (b1 === 0 && b0 === 2048 && plan.xExact) {
+    for (let x = 0; x < newW; x++) {
+      const u = r0 + xofs0[x];
+      out[o + x] = lut[src[u]];
+      out[g + x] = lut[src[u + 1]];
+      out[b + x] = lut[src[u + 2]];
+    }
+  } else if (b1 === 0) {
+    for (let x = 0; x < newW; x++) {
+      const a0 = xa0[x];
+      const a1 = xa1[x];
+      const u0 = r0 + xofs0[x];
+      const u1 = r0 + xofs1[x];
+      out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
+    }
+  } else {
+    for (let x = 0; x < newW; x++) {
+      const p0 = xofs0[x];
+      const p1 = xofs1[x];
+      const a0 = xa0[x];
+      const a1 = xa1[x];
+      const u0 = r0 + p0;
+      const u1 = r0 + p1;
+      const v0 = r1 + p0;
+      const v1 = r1 + p1;
+      out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
     }
   }
 }
 
-function fusedU16(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, out: Uint16Array, lut: Uint16Array, base: number, W: number, plane: number): void {
-  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1, xExact } = plan;
-  for (let dy = 0; dy < newH; dy++) {
-    const r0 = ysrc0[dy] * stride;
-    const r1 = ysrc1[dy] * stride;
-    const b0 = yb0[dy];
-    const b1 = yb1[dy];
-    const o = base + dy * W;
-    const g = o + plane;
-    const b = g + plane;
-    if (b1 === 0 && b0 === 2048 && xExact) {
-      // Source row and columns land on exact pixels (e.g. 1920→640): the fixed-point math reduces to a copy.
-      for (let x = 0; x < newW; x++) {
-        const u = r0 + xofs0[x];
-        out[o + x] = lut[src[u]];
-        out[g + x] = lut[src[u + 1]];
-        out[b + x] = lut[src[u + 2]];
-      }
-    } else if (b1 === 0) {
-      // Second source row has weight 0: its term is exactly 0, so skip reading it.
-      for (let x = 0; x < newW; x++) {
-        const a0 = xa0[x];
-        const a1 = xa1[x];
-        const u0 = r0 + xofs0[x];
-        const u1 = r0 + xofs1[x];
-        out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + 2) >> 2];
-        out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
-        out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
-      }
-    } else {
-      for (let x = 0; x < newW; x++) {
-        const p0 = xofs0[x];
-        const p1 = xofs1[x];
-        const a0 = xa0[x];
-        const a1 = xa1[x];
-        const u0 = r0 + p0;
-        const u1 = r0 + p1;
-        const v0 = r1 + p0;
-        const v1 = r1 + p1;
-        out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2];
-        out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
-        out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
-      }
+function fusedRowU16(src: Uint8Array | Uint8ClampedArray, r0: number, r1: number, b0: number, b1: number, plan: ResizePlan, out: Uint16Array, lut: Uint16Array, o: number, plane: number): void {
+  const { newW, xofs0, xofs1, xa0, xa1 } = plan;
+  const g = o + plane;
+  const b = g + plane;
+  if (b1 === 0 && b0 === 2048 && plan.xExact) {
+    for (let x = 0; x < newW; x++) {
+      const u = r0 + xofs0[x];
+      out[o + x] = lut[src[u]];
+      out[g + x] = lut[src[u + 1]];
+      out[b + x] = lut[src[u + 2]];
+    }
+  } else if (b1 === 0) {
+    for (let x = 0; x < newW; x++) {
+      const a0 = xa0[x];
+      const a1 = xa1[x];
+      const u0 = r0 + xofs0[x];
+      const u1 = r0 + xofs1[x];
+      out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
+    }
+  } else {
+    for (let x = 0; x < newW; x++) {
+      const p0 = xofs0[x];
+      const p1 = xofs1[x];
+      const a0 = xa0[x];
+      const a1 = xa1[x];
+      const u0 = r0 + p0;
+      const u1 = r0 + p1;
+      const v0 = r1 + p0;
+      const v1 = r1 + p1;
+      out[o + x] = lut[(((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[g + x] = lut[(((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2];
+      out[b + x] = lut[(((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2];
     }
   }
 }
 
-function fusedU8(src: Uint8Array | Uint8ClampedArray, stride: number, plan: ResizePlan, out: Uint8Array, base: number, W: number, plane: number): void {
-  const { newW, newH, xofs0, xofs1, xa0, xa1, ysrc0, ysrc1, yb0, yb1, xExact } = plan;
-  for (let dy = 0; dy < newH; dy++) {
-    const r0 = ysrc0[dy] * stride;
-    const r1 = ysrc1[dy] * stride;
-    const b0 = yb0[dy];
-    const b1 = yb1[dy];
-    const o = base + dy * W;
-    const g = o + plane;
-    const b = g + plane;
-    if (b1 === 0 && b0 === 2048 && xExact) {
-      // Source row and columns land on exact pixels (e.g. 1920→640): the fixed-point math reduces to a copy.
-      for (let x = 0; x < newW; x++) {
-        const u = r0 + xofs0[x];
-        out[o + x] = src[u];
-        out[g + x] = src[u + 1];
-        out[b + x] = src[u + 2];
-      }
-    } else if (b1 === 0) {
-      // Second source row has weight 0: its term is exactly 0, so skip reading it.
-      for (let x = 0; x < newW; x++) {
-        const a0 = xa0[x];
-        const a1 = xa1[x];
-        const u0 = r0 + xofs0[x];
-        const u1 = r0 + xofs1[x];
-        out[o + x] = (((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + 2) >> 2;
-        out[g + x] = (((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + 2) >> 2;
-        out[b + x] = (((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + 2) >> 2;
-      }
-    } else {
-      for (let x = 0; x < newW; x++) {
-        const p0 = xofs0[x];
-        const p1 = xofs1[x];
-        const a0 = xa0[x];
-        const a1 = xa1[x];
-        const u0 = r0 + p0;
-        const u1 = r0 + p1;
-        const v0 = r1 + p0;
-        const v1 = r1 + p1;
-        out[o + x] = (((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2;
-        out[g + x] = (((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2;
-        out[b + x] = (((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2;
-      }
+function fusedRowU8(src: Uint8Array | Uint8ClampedArray, r0: number, r1: number, b0: number, b1: number, plan: ResizePlan, out: Uint8Array, o: number, plane: number): void {
+  const { newW, xofs0, xofs1, xa0, xa1 } = plan;
+  const g = o + plane;
+  const b = g + plane;
+  if (b1 === 0 && b0 === 2048 && plan.xExact) {
+    for (let x = 0; x < newW; x++) {
+      const u = r0 + xofs0[x];
+      out[o + x] = src[u];
+      out[g + x] = src[u + 1];
+      out[b + x] = src[u + 2];
+    }
+  } else if (b1 === 0) {
+    for (let x = 0; x < newW; x++) {
+      const a0 = xa0[x];
+      const a1 = xa1[x];
+      const u0 = r0 + xofs0[x];
+      const u1 = r0 + xofs1[x];
+      out[o + x] = (((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + 2) >> 2;
+      out[g + x] = (((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + 2) >> 2;
+      out[b + x] = (((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + 2) >> 2;
+    }
+  } else {
+    for (let x = 0; x < newW; x++) {
+      const p0 = xofs0[x];
+      const p1 = xofs1[x];
+      const a0 = xa0[x];
+      const a1 = xa1[x];
+      const u0 = r0 + p0;
+      const u1 = r0 + p1;
+      const v0 = r1 + p0;
+      const v1 = r1 + p1;
+      out[o + x] = (((b0 * ((src[u0] * a0 + src[u1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0] * a0 + src[v1] * a1) >> 4)) >> 16) + 2) >> 2;
+      out[g + x] = (((b0 * ((src[u0 + 1] * a0 + src[u1 + 1] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 1] * a0 + src[v1 + 1] * a1) >> 4)) >> 16) + 2) >> 2;
+      out[b + x] = (((b0 * ((src[u0 + 2] * a0 + src[u1 + 2] * a1) >> 4)) >> 16) + ((b1 * ((src[v0 + 2] * a0 + src[v1 + 2] * a1) >> 4)) >> 16) + 2) >> 2;
     }
   }
 }
