@@ -7,7 +7,7 @@ import { OptionError } from '../errors.js';
 import { validatePixelBuffer, type PixelBuffer } from './pixelBuffer.js';
 import { computeCenterCrop, type CropGeometry, type LongSideRounding } from './cropGeometry.js';
 import { pilAxis, pilHorizontal, pilVertical, pillowVerticalFirst, type PilAxis } from './pilBilinear.js';
-import { WasmPilResampler } from './wasm/pilResampleKernel.js';
+import { WasmPilResampler, type PilPlan } from './wasm/pilResampleKernel.js';
 import {
   allocate,
   buildLut,
@@ -52,17 +52,9 @@ export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.
 const PRECISION_BITS = 22;
 const HALF = 1 << (PRECISION_BITS - 1);
 
-interface Plan {
+/** The resize plan (the JS passes and the kernel share it), keyed by the geometry and pass order it was made for. */
+interface Plan extends PilPlan {
   key: string;
-  ax: PilAxis;
-  ay: PilAxis;
-  verticalFirst: boolean;
-  /** Source rows the crop needs: [yFirst, yFirst + rows). */
-  yFirst: number;
-  rows: number;
-  /** Source columns the crop needs: [xFirst, xFirst + cols). */
-  xFirst: number;
-  cols: number;
 }
 
 export class ClassifyPreprocessor {

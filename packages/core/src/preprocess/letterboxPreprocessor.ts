@@ -8,7 +8,7 @@ import { computeLetterbox, type LetterboxGeometry } from '../geometry/letterbox.
 import { OptionError } from '../errors.js';
 import { validatePixelBuffer, type PixelBuffer } from './pixelBuffer.js';
 import { opencvLinearCoefficients } from './opencvLinear.js';
-import { WasmLetterboxKernel } from './wasm/letterboxWasmKernel.js';
+import { WasmLetterboxKernel, type WasmResizeTables } from './wasm/letterboxWasmKernel.js';
 import {
   buildLut,
   checkDType,
@@ -39,27 +39,17 @@ export interface LetterboxPreprocessOptions {
   out?: PreprocessOut;
 }
 
-/** Per-column and per-row source indices and fixed-point weights for one (src size, resized size, channels). */
-interface ResizePlan {
-  srcW: number;
-  srcH: number;
-  newW: number;
-  newH: number;
-  channels: number;
+/**
+ * Per-column and per-row source indices and fixed-point weights for one (src size, resized size, channels): the
+ * tables the WebAssembly kernel takes, plus what picks the JS path.
+ */
+interface ResizePlan extends WasmResizeTables {
   /** 2× integer downscale on both axes: OpenCV switches INTER_LINEAR to its fast INTER_AREA path. */
   area2x: boolean;
   /** Every column samples one source pixel with full weight (odd integer downscale, e.g. 1920→640). */
   xExact: boolean;
   /** Same for rows (also true for an unscaled axis, e.g. a 640×480 frame into 640×640). */
   yExact: boolean;
-  xofs0: Int32Array;
-  xofs1: Int32Array;
-  xa0: Int32Array;
-  xa1: Int32Array;
-  ysrc0: Int32Array;
-  ysrc1: Int32Array;
-  yb0: Int32Array;
-  yb1: Int32Array;
   /** The WebAssembly kernel can run this geometry (see WasmLetterboxKernel.supports). */
   wasm: boolean;
 }

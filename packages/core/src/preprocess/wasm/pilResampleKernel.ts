@@ -20,8 +20,10 @@ export interface PilPlan {
   ax: PilAxis;
   ay: PilAxis;
   verticalFirst: boolean;
+  /** Source rows the crop needs: [yFirst, yFirst + rows). */
   yFirst: number;
   rows: number;
+  /** Source columns the crop needs: [xFirst, xFirst + cols). */
   xFirst: number;
   cols: number;
 }
