@@ -7,19 +7,24 @@ onnx2torch (its converters for newer opsets are reused for Split-18/Resize-19, w
 attributes these graphs do not use; the converted model matches the ONNX reference output to 1e-3 px).
 
 usage: python triton_gpu_yolo.py --model yolov8n_dynamic_batch.onnx --out results.json [--device cuda]
+       python triton_gpu_yolo.py --model yolov8n_dynamic_batch.onnx --serve   (serve only, until killed:
+       the remote of bench/device/hybrid-gpu.mjs; HTTP on 18000; --batches sets max_batch_size)
 """
 import argparse, json, os, sys, threading, time
 import numpy as np
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--model', required=True)
-ap.add_argument('--out', required=True)
+ap.add_argument('--out')
+ap.add_argument('--serve', action='store_true', help='bind the models and serve until killed (no measurements)')
 ap.add_argument('--device', default='cuda')
 ap.add_argument('--batches', default='1,2,4,8,16,32,64')
 ap.add_argument('--runs', type=int, default=30)
 ap.add_argument('--concurrency', default='1,4')
 ap.add_argument('--half', action='store_true', help='run the model in fp16 (autocast)')
 args = ap.parse_args()
+if not args.serve and not args.out:
+    ap.error('--out is required unless --serve')
 
 import torch, onnx
 import onnx2torch.node_converters.registry as reg
@@ -60,7 +65,7 @@ def forward(x):
         return model(x)
 
 # 1. The bare model on the device (input already on the GPU): the ceiling for any server.
-for b in batches:
+for b in ([] if args.serve else batches):
     x = torch.rand(b, 3, 640, 640, device=dev)
     for _ in range(3): forward(x)
     sync()
@@ -72,6 +77,8 @@ for b in batches:
     print(res['rows'][-1], flush=True)
 
 def save():
+    if not args.out:
+        return
     with open(args.out, 'w') as f:
         json.dump(res, f, indent=2)
 save()
@@ -115,9 +122,13 @@ def serve_and_measure():
   tcfg = TritonConfig(http_port=18000, grpc_port=18001, metrics_port=18002, log_verbose=0)
   with Triton(config=tcfg) as triton:
       common = dict(config=ModelConfig(max_batch_size=maxb, batcher=DynamicBatcher(max_queue_delay_microseconds=500)), strict=False)
-      triton.bind('yolov8n', infer_fp32, inputs=[Tensor(name='images', dtype=np.float32, shape=(3, 640, 640))], outputs=[Tensor(name='output0', dtype=np.float32, shape=(84, -1))], **common)
-      triton.bind('yolov8n_u8', infer_u8, inputs=[Tensor(name='images', dtype=np.uint8, shape=(3, 640, 640))], outputs=[Tensor(name='output0', dtype=np.float32, shape=(84, -1))], **common)
+      triton.bind('yolov8n', infer_fp32, inputs=[Tensor(name='images', dtype=np.float32, shape=(3, 640, 640))], outputs=[Tensor(name='output0', dtype=np.float32, shape=(84, 8400))], **common)
+      triton.bind('yolov8n_u8', infer_u8, inputs=[Tensor(name='images', dtype=np.uint8, shape=(3, 640, 640))], outputs=[Tensor(name='output0', dtype=np.float32, shape=(84, 8400))], **common)
       triton.bind('yolov8n_e2e', infer_e2e, inputs=[Tensor(name='images', dtype=np.uint8, shape=(3, 640, 640))], outputs=[Tensor(name='detections', dtype=np.float32, shape=(300, 6))], **common)
+      if args.serve:
+          print('SERVING on :18000', flush=True)
+          triton.serve()  # blocks until the process is killed
+          return
       triton.run()
       import tritonclient.http as th
       url = 'localhost:18000'

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { repoRoot, summarize, r3, writeResult } from '../lib/harness.mjs';
+import { installNavigatorGpu } from './nodeWebgpu.mjs';
 
 register('./sightline-resolve.mjs', import.meta.url);
 
@@ -33,19 +34,7 @@ const log = (...a) => console.log('[webgpu-detect]', ...a);
 const t00 = performance.now();
 
 // 1. navigator.gpu: set by /tmp/dw/setup.mjs on the GPU machine; here, from the npm `webgpu` package.
-if (!globalThis.navigator?.gpu) {
-  const { create, globals } = await import('webgpu');
-  Object.assign(globalThis, globals);
-  // ORT's threaded wasm heap is a SharedArrayBuffer and dawn.node's writeBuffer rejects SAB-backed views.
-  const wb = globals.GPUQueue.prototype.writeBuffer;
-  globals.GPUQueue.prototype.writeBuffer = function (buffer, offset, data, dataOffset = 0, size) {
-    if (data instanceof SharedArrayBuffer) return wb.call(this, buffer, offset, new Uint8Array(data, dataOffset, size ?? data.byteLength - dataOffset).slice());
-    if (ArrayBuffer.isView(data) && data.buffer instanceof SharedArrayBuffer) data = data.slice();
-    return size === undefined ? wb.call(this, buffer, offset, data, dataOffset) : wb.call(this, buffer, offset, data, dataOffset, size);
-  };
-  const gpu = create([]);
-  Object.defineProperty(globalThis, 'navigator', { value: Object.assign(globalThis.navigator ?? {}, { gpu }), configurable: true, writable: true });
-}
+await installNavigatorGpu();
 
 const core = await import('@sightline/core');
 const web = await import(pathToFileURL(join(repoRoot, 'packages/web/dist/gpu/index.js')).href);
