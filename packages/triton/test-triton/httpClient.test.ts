@@ -149,6 +149,23 @@ describe.skipIf(!ok)('TritonHttpClient against tritonserver', () => {
     expect(Array.from(r2.outputs[0].data as Float32Array)).toEqual([1, 2, 3]);
   });
 
+  it.runIf(_name === 'fetch')('asks for an uncompressed response unless compression is wanted (fetch would ask for gzip)', async () => {
+    const seen: (string | null)[] = [];
+    const recording = (compression?: { response: boolean }) =>
+      new TritonHttpClient({ url: server.httpUrl, compression, fetch: async (input, init) => {
+        const r = await fetch(input, init);
+        seen.push(r.headers.get('content-encoding'));
+        return r;
+      } });
+    const data = new Float32Array(10_000);
+    const input = { inputs: [{ name: 'IN_FP32', datatype: 'FP32' as const, shape: [data.length], data }] };
+    const plain = await recording().infer('echo', input);
+    const gz = await recording({ response: true }).infer('echo', input);
+    expect(seen).toEqual([null, 'gzip']);
+    expect((plain.outputs[0].data as Float32Array).length).toBe(10_000);
+    expect((gz.outputs[0].data as Float32Array).length).toBe(10_000);
+  });
+
   it('classifies with mobilenetv2 (batch of 2)', async () => {
     const x = image(3, 2 * 3 * 224 * 224);
     const r = await client.infer('mobilenetv2', { inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 3, 224, 224], data: x }] });

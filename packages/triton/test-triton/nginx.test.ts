@@ -58,6 +58,16 @@ describe.skipIf(!existsSync(NGINX_PATH) && process.env.CI !== 'true')('nginx COR
     const out = new DataView(bytes.buffer, jsonLen);
     expect([out.getFloat32(0, true), out.getFloat32(4, true)]).toEqual([1.5, -3]);
 
+    // Browsers always send Accept-Encoding: gzip; the proxy strips it so Triton does not gzip float tensors.
+    const gz = await fetch(`${proxy.url}/v2/models/echo/infer`, {
+      method: 'POST',
+      headers: { Origin: ORIGIN, 'Accept-Encoding': 'gzip, deflate, br', 'Content-Type': 'application/octet-stream', 'Inference-Header-Content-Length': String(header.length) },
+      body,
+    });
+    expect(gz.status).toBe(200);
+    expect(gz.headers.get('content-encoding')).toBeNull();
+    await gz.arrayBuffer();
+
     const missing = await fetch(`${proxy.url}/v2/models/nope/config`, { headers: { Origin: ORIGIN } });
     expect(missing.status).toBe(404);
     expect(missing.headers.get('access-control-allow-origin')).toBe('*');

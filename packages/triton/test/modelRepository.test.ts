@@ -143,6 +143,9 @@ describe('generateModelRepository', () => {
     expect(nginx).toContain('add_header Vary Origin always;');
     expect(nginx).toMatch(/client_max_body_size 1g;/);
     expect(generateNginxConf()).toContain('default "*";');
+    // Browsers always ask for gzip: stripped unless compressed responses are wanted.
+    expect(generateNginxConf()).toContain('proxy_set_header Accept-Encoding "";');
+    expect(generateNginxConf({ compressResponses: true })).not.toContain('Accept-Encoding "";');
   });
 
   it('rejects bad options and unsupported models with typed errors', () => {
