@@ -157,10 +157,16 @@ try {
     for (const [mixName, mix] of Object.entries(allMixes)) {
       const order = names.map((_, i) => names[(i + round) % names.length]);
       for (const name of order) {
-        const acc = (((results[mixName] ??= {})[name]) ??= { ips: [], frameLat: [], batchLat: [], reasons: {}, paths: { local: 0, remote: 0 }, gain: [], estimates: [] });
+        const acc = (((results[mixName] ??= {})[name]) ??= { ips: [], frameLat: [], batchLat: [], reasons: {}, fallbacks: {}, paths: { local: 0, remote: 0 }, gain: [], estimates: [] });
         let counting = false;
         const onRoute = (e) => {
-          if (counting) acc.reasons[e.decision.reason] = (acc.reasons[e.decision.reason] ?? 0) + 1;
+          if (!counting) return;
+          acc.reasons[e.decision.reason] = (acc.reasons[e.decision.reason] ?? 0) + 1;
+          // Items recomputed on the other path, by error code: a path that fails must show, not hide behind the fallback.
+          if (e.fallback) {
+            const k = `${e.fallback.from}→${e.fallback.to} ${e.fallback.code}`;
+            acc.fallbacks[k] = (acc.fallbacks[k] ?? 0) + e.fallback.items;
+          }
         };
         const h = await HybridEngine.create(keepLocal, { ...base, model: '', warmup: false, remote: { url, model: remoteModel, timeoutMs: 120_000 }, ...strategies[name] }, { onRoute });
         // The same warm-up for every strategy: one frame and one 4-image batch.
@@ -205,12 +211,16 @@ for (const [mixName, by] of Object.entries(results)) {
       vs_best_fixed: r3(median(a.ips) / bestFixed),
       vs_best_fixed_rounds: `${r3(pr.min)} / ${r3(pr.median)} / ${r3(pr.max)}`,
       images_local_remote: `${a.paths.local} / ${a.paths.remote}`,
+      fallbacks: Object.entries(a.fallbacks).map(([k, v]) => `${k} ${v}`).join(', '),
       routes: Object.entries(a.reasons).map(([k, v]) => `${k} ${v}`).join(', '),
       overlap_gain: a.gain.length ? r3(median(a.gain)) : '',
       rounds: a.ips.length,
     });
   }
 }
+// A remote that never answered makes every row a local run in disguise: say so loudly.
+const remoteImages = Object.values(results).reduce((n, by) => n + by['always-remote'].paths.remote, 0);
+if (remoteImages === 0) log('REMOTE NEVER SUCCEEDED: every item was recomputed locally; the rows do not measure routing. Fallbacks:', JSON.stringify(Object.values(results)[0]?.['always-remote'].fallbacks));
 const policyEstimates = Object.fromEntries(Object.entries(results).map(([m, by]) => [m, by.policy.estimates.at(-1)]));
 const out = {
   bench: tiny ? 'hybrid-gpu-smoke' : 'hybrid-gpu-h100',
@@ -225,6 +235,7 @@ const out = {
   images: images.map((i) => `${i.name} ${i.width}x${i.height}`),
   policy_cost_models: policyEstimates,
   errors: totalErrors,
+  remote_images: remoteImages,
   rows,
 };
 writeFileSync(outFile, JSON.stringify(out, null, 2) + '\n');
@@ -232,4 +243,4 @@ log('wrote', outFile);
 for (const r of rows) log(JSON.stringify(r));
 await local.dispose();
 delete globalThis.navigator.gpu; // else Dawn keeps node alive
-process.exit(totalErrors === 0 ? 0 : 1);
+process.exit(totalErrors !== 0 ? 1 : remoteImages === 0 ? 2 : 0);
