@@ -4,7 +4,7 @@ import { createEngineClassifier } from '../engineClassifier.js';
 import type { NodeImageInput } from '../image/toPixels.js';
 import type { RemoteOptions } from '../engines/tritonRemote.js';
 import type { NodeClassifierOptions, NodeClassifyOptions, NodeClassifyResult, NodeModelInfo } from '../types.js';
-import { createHybridTask, isItemError, type HybridItem, type HybridItemError, type HybridOptions, type RouteProvenance } from './hybridTask.js';
+import { createHybridTaskFor, isItemError, type HybridItem, type HybridItemError, type HybridOptions, type RouteProvenance } from './hybridTask.js';
 
 export type HybridClassifierOptions = NodeClassifierOptions & HybridOptions & { remote: RemoteOptions };
 export type HybridClassifyResult = NodeClassifyResult & { route: RouteProvenance };
@@ -19,16 +19,10 @@ export interface HybridClassifier {
 }
 
 export async function createHybridClassifier(options: HybridClassifierOptions): Promise<HybridClassifier> {
-  const { policy, breaker, contention, onRoute, remoteRetryMs, localBackend = 'auto', localPrior, remotePrior, probe, ...base } = options;
-  const engine = async (backend: 'auto' | 'cpu' | 'webgpu' | 'wasm' | 'remote') => {
+  const task = await createHybridTaskFor<NodeClassifierOptions, NodeClassifyOptions, NodeClassifyResult>(options, async (base, backend) => {
     const c = await createEngineClassifier({ ...base, backend });
-    return { runBatch: (px: Parameters<typeof c.classifyBatch>[0], o: NodeClassifyOptions) => c.classifyBatch(px, o), dispose: () => c.dispose(), info: c.info };
-  };
-  const task = await createHybridTask<NodeClassifyOptions, NodeClassifyResult>(
-    { policy, breaker, contention, onRoute, remoteRetryMs, localBackend, localPrior, remotePrior, probe, probeOptions: {}, remote: options.remote, maxPixels: options.maxPixels },
-    () => engine(localBackend),
-    () => engine('remote'),
-  );
+    return { runBatch: (px, o) => c.classifyBatch(px, o), dispose: () => c.dispose(), info: c.info };
+  });
   return {
     get info() {
       return task.info;

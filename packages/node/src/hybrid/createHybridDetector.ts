@@ -7,7 +7,7 @@ import { createEngineDetector } from '../engineDetector.js';
 import type { NodeImageInput } from '../image/toPixels.js';
 import type { RemoteOptions } from '../engines/tritonRemote.js';
 import type { NodeDetectOptions, NodeDetectResult, NodeDetectorOptions, NodeModelInfo } from '../types.js';
-import { createHybridTask, isItemError, type HybridItem, type HybridItemError, type HybridOptions, type RouteProvenance } from './hybridTask.js';
+import { createHybridTaskFor, isItemError, type HybridItem, type HybridItemError, type HybridOptions, type RouteProvenance } from './hybridTask.js';
 
 export type HybridDetectorOptions = NodeDetectorOptions & HybridOptions & { remote: RemoteOptions };
 export type HybridDetectResult = NodeDetectResult & { route: RouteProvenance };
@@ -23,16 +23,10 @@ export interface HybridDetector {
 }
 
 export async function createHybridDetector(options: HybridDetectorOptions): Promise<HybridDetector> {
-  const { policy, breaker, contention, onRoute, remoteRetryMs, localBackend = 'auto', localPrior, remotePrior, probe, ...base } = options;
-  const engine = async (backend: 'auto' | 'cpu' | 'webgpu' | 'wasm' | 'remote') => {
+  const task = await createHybridTaskFor<NodeDetectorOptions, NodeDetectOptions, NodeDetectResult>(options, async (base, backend) => {
     const d = await createEngineDetector({ ...base, backend });
-    return { runBatch: (px: Parameters<typeof d.detectBatch>[0], o: NodeDetectOptions) => d.detectBatch(px, o), dispose: () => d.dispose(), info: d.info };
-  };
-  const task = await createHybridTask<NodeDetectOptions, NodeDetectResult>(
-    { policy, breaker, contention, onRoute, remoteRetryMs, localBackend, localPrior, remotePrior, probe, probeOptions: {}, remote: options.remote, maxPixels: options.maxPixels },
-    () => engine(localBackend),
-    () => engine('remote'),
-  );
+    return { runBatch: (px, o) => d.detectBatch(px, o), dispose: () => d.dispose(), info: d.info };
+  });
   return {
     get info() {
       return task.info;

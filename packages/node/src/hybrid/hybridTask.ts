@@ -54,7 +54,7 @@ export interface HybridItem<O> {
   pixels: PixelBuffer;
   opts: O;
 }
-interface TaskEngine<O, R> {
+export interface TaskEngine<O, R> {
   runBatch(pixels: PixelBuffer[], opts: O): Promise<R[]>;
   dispose(): Promise<void>;
   info: NodeModelInfo;
@@ -65,6 +65,25 @@ export interface HybridTask<O, R extends { timings: NodeTimings }> {
   readonly info: { local: NodeModelInfo; remote: NodeModelInfo | null };
   readonly router: HybridRouter<HybridItem<O>, R>;
   dispose(): Promise<void>;
+}
+
+export type EngineBackend = 'auto' | 'cpu' | 'webgpu' | 'wasm' | 'remote';
+type WithHybrid<B> = B & HybridOptions & { remote: RemoteOptions; maxPixels?: number };
+
+/**
+ * The hybrid detector and classifier differ only in their engine: this splits the routing options from the
+ * engine's own, creates the local engine (`localBackend`) and the remote one with `createEngine`, and the task.
+ */
+export function createHybridTaskFor<B, O, R extends { timings: NodeTimings }>(
+  options: WithHybrid<B>,
+  createEngine: (base: Omit<WithHybrid<B>, keyof HybridOptions>, backend: EngineBackend) => Promise<TaskEngine<O, R>>,
+): Promise<HybridTask<O, R>> {
+  const { policy, breaker, contention, onRoute, remoteRetryMs, localBackend = 'auto', localPrior, remotePrior, probe, ...base } = options;
+  return createHybridTask<O, R>(
+    { policy, breaker, contention, onRoute, remoteRetryMs, localBackend, localPrior, remotePrior, probe, probeOptions: {}, remote: options.remote, maxPixels: options.maxPixels },
+    () => createEngine(base, localBackend),
+    () => createEngine(base, 'remote'),
+  );
 }
 
 export async function createHybridTask<O, R extends { timings: NodeTimings }>(
