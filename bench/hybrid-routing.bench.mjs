@@ -6,10 +6,11 @@
 // has to find that out from its own timings.
 //
 // Method: every (mix, strategy) run gets a fresh detector (so each policy run pays its own learning), the same
-// warm-up, and the same workload; ROUNDS rounds, the strategy order rotated every round so none always runs
-// first or last. Reported per strategy: median images/s over the rounds, p95 and p99 over all rounds' latencies, and
+// warm-up, and the same workload; ROUNDS rounds, the strategy order shuffled (seeded) every round so none always
+// runs first, last or behind the same strategy; 1 s of idle between runs. Reported per strategy: median images/s over the rounds, p95 and p99 over all rounds' latencies, and
 // `vs_best_fixed` = median images/s ÷ the better fixed strategy's median. `vs_best_fixed_rounds` gives the
-// same ratio within each round (min / median / max), i.e. the noise band of the comparison.
+// same ratio within each round (min / median / max), i.e. the noise band of the comparison. Env: ROUNDS, FRAMES,
+// BATCH, MIXES (comma list), DEBUG_BATCHES=1 (each batch's latency and summed stage timings).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,10 @@ async function runMix(det, mix) {
       const t = performance.now();
       const out = await det.detectBatch(pick(BATCH, b));
       batchLat.push(performance.now() - t);
+      if (process.env.DEBUG_BATCHES) {
+        const sum = (k) => Math.round(out.reduce((a, o) => a + (o.timings?.[k] ?? 0), 0));
+        console.log('  batch', b, JSON.stringify({ startMs: Math.round(t - t0), ms: Math.round(performance.now() - t), inference: sum('inference'), preprocess: sum('preprocess'), decode: sum('decode'), total: sum('total'), paths: [...new Set(out.map((o) => o.route?.path ?? o.backend))] }));
+      }
       images += out.length;
     }
   })();
@@ -81,11 +86,27 @@ async function runMix(det, mix) {
   return { ips: images / (wall / 1000), frameLat, batchLat };
 }
 
+/**
+ * A different order every round (seeded): a plain rotation keeps every strategy behind the same neighbour
+ * (the policy always ran right after always-remote, the A/A control after always-local), a bias no
+ * number of rounds averages out.
+ */
+function shuffled(xs, seed) {
+  const a = [...xs];
+  let s = seed + 0x9e3779b9;
+  for (let i = a.length - 1; i > 0; i--) {
+    s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) ^ Math.imul(s ^ (s >>> 12), 0x297a2d39);
+    const j = (s >>> 0) % (i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
 const results = {}; // mix -> strategy -> { ips: [], frameLat: [], batchLat: [], reasons: {}, fallbacks: {}, gain: [] }
 try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [mixName, mix] of Object.entries(mixes)) {
-      const order = names.map((_, i) => names[(i + round) % names.length]);
+      const order = shuffled(names, round * 31 + Object.keys(mixes).indexOf(mixName));
       for (const name of order) {
         const acc = (((results[mixName] ??= {})[name]) ??= { ips: [], frameLat: [], batchLat: [], reasons: {}, fallbacks: {}, gain: [] });
         let counting = false;
@@ -107,6 +128,8 @@ try {
         const r = await runMix(det, mix);
         if (det.router) acc.gain.push(det.router.assessContention().gain);
         await det.dispose();
+        // Let the server and the collector settle, so no run inherits the previous one's tail.
+        await new Promise((r) => setTimeout(r, 1000));
         acc.ips.push(r.ips);
         acc.frameLat.push(...r.frameLat);
         acc.batchLat.push(...r.batchLat);
@@ -145,7 +168,7 @@ for (const [mixName, byStrategy] of Object.entries(results)) {
 }
 writeResult('hybrid-routing', rows, {
   description:
-    `Mixed workload with YOLOv8n: ${FRAMES} single frames (closed loop) and/or batches of ${BATCH} images; ${ROUNDS} rounds, strategy order rotated per round, a fresh detector per run after a 1-frame + 4-image warm-up. ` +
+    `Mixed workload with YOLOv8n: ${FRAMES} single frames (closed loop) and/or batches of ${BATCH} images; ${ROUNDS} rounds, strategy order shuffled per round (seeded; a rotation kept the policy right behind always-remote in every round), 1 s idle between runs, a fresh detector per run after a 1-frame + 4-image warm-up. ` +
     '`images_per_s` = median over rounds (range beside it); p95/p99 over all rounds\' latencies (with 2 batches per 40 frames, the frames that wait behind a whole batch are ~5 % of all: p99 shows them); `vs_best_fixed` = median images/s ÷ the better of always-local and always-remote (≥ 1.0 = the policy matches or beats the best fixed choice); `vs_best_fixed_rounds` = that ratio within each round, min / median / max (the noise band). ' +
     '`routes` counts the policy\'s onRoute reasons in the measured window; `overlap_gain` = the policy\'s learned combined rate of both paths at once ÷ the best single path (< 1.1 → contended).' + ' `fallbacks`: items recomputed on the other path, by error code (none expected here).',
   notes: [
