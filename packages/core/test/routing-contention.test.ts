@@ -349,10 +349,12 @@ describe('HybridRouter: the contention verdict', () => {
     const events: RouteEvent[] = [];
     const router = new HybridRouter<number, string>({ local, remote, now: () => t, contention: { reprobeMs: 600_000, alpha: 1 }, onRoute: (e) => events.push(e) });
     // alpha 1: the newest overlapped sample alone sets a slowdown, so one stray sample would be enough to flip.
-    // Start-up probe on one resource: 100 ms local and 130 ms remote alone (after a warm-up call each), twice
+    // Start-up probe on one resource: 100 ms local and 130 ms remote alone (a warm-up call each, then four
+    // timed ones, alternating), twice
     // as long when overlapped.
     const probing = router.probe([0]);
-    for (const [path, ms] of [[local, 100], [local, 100], [local, 100], [remote, 130], [remote, 130], [remote, 130]] as const) {
+    const solo = [[local, 100], [remote, 130]] as const;
+    for (const [path, ms] of [...solo, ...solo, ...solo, ...solo, ...solo]) {
       await settle();
       t += ms;
       path.finish();
@@ -464,6 +466,18 @@ describe('decideRoute with contended paths', () => {
     expect(decideRoute({ ...input, contended: true, interleave: true }).chunkSize).toBeUndefined(); // nothing else waiting: no chunks
     expect(decideRoute({ ...input, contended: true, otherCalls: 1, interleave: false }).chunkSize).toBeUndefined(); // interleave off: the batch runs whole
     expect(d).toMatchObject({ target: 'local', reason: 'contended', localCount: 64, remoteCount: 0, chunkSize: 20 }); // 2 ms fixed = 1 % of 20 images
+  });
+  it('stays local unless the server is clearly (10 %) cheaper: estimates from a few calls are noisy', () => {
+    const at = (remotePerImage: number) =>
+      decideRoute({
+        batchSize: 16,
+        local: { available: true, gpu: false, busyMs: 0, model: known(0, 100) },
+        remote: { configured: true, available: true, healthy: true, busyMs: 0, model: known(0, remotePerImage) },
+        contended: true,
+      });
+    expect(at(95)).toMatchObject({ target: 'local', reason: 'contended' });
+    expect(at(92)).toMatchObject({ target: 'local', reason: 'contended' });
+    expect(at(85)).toMatchObject({ target: 'remote', reason: 'contended' });
   });
   it('forced modes and health still come first', () => {
     const input = {

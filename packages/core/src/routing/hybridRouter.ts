@@ -63,6 +63,8 @@ const REFERENCE_BATCH = 8;
  * frame between calls), so a batch arriving in that gap is still fed in chunks.
  */
 const STREAM_GAP_MS = 250;
+/** Timed solo runs per path in the start-up probe. */
+const SOLO_PROBES = 4;
 /** How stale a path's estimate may get before a small call re-measures it, and how much dearer it may look. */
 const REFRESH_MS = 10_000;
 const REFRESH_FACTOR = 1.5;
@@ -207,27 +209,33 @@ export class HybridRouter<TItem, TResult> {
   }
 
   /**
-   * Seed the cost models: run `items` on each available path, one path after the other (so they do not slow
-   * each other down), three times per path — the first run only warms the path up; then, when both paths
-   * work, three times on both at once, which measures whether they slow each other down (single calls are
-   * noisy: a verdict from one pair would be a coin toss on a busy machine). Failures are ignored (a path that
-   * cannot run the probe stays unmeasured and the policy explores it later). Returns the last solo ms.
+   * Seed the cost models: run `items` once on each available path to warm it up, then SOLO_PROBES timed runs
+   * per path, alternating between the paths (never at once, so they do not slow each other down; alternating
+   * so a machine that gets busier meanwhile weighs on both alike); then, when both paths work, three runs on
+   * both at once, which measure whether they slow each other down. Single calls are noisy (one grey frame took
+   * 100-190 ms on the same server here): with two samples per path, which path looked cheaper was a coin
+   * toss. Failures are ignored (a path that cannot run the probe stays unmeasured and the policy explores it
+   * later). Returns the last solo ms per path.
    */
   async probe(items: readonly TItem[], signal?: AbortSignal): Promise<{ local?: number; remote?: number }> {
     const out: { local?: number; remote?: number } = {};
     if (items.length === 0) return out;
+    const live: PathSide[] = [];
     for (const side of ['local', 'remote'] as const) {
       const runner = this.path(side);
       if (!runner || !runner.available()) continue;
       try {
         await runner.run(items, signal);
-        for (let i = 0; i < 2; i++) {
-          const ms = await this.timedProbe(side, runner, items, signal);
-          if (ms === null) break;
-          out[side] = ms;
-        }
+        live.push(side);
       } catch {
         /* unmeasured: explored later */
+      }
+    }
+    for (let i = 0; i < SOLO_PROBES; i++) {
+      for (const side of [...live]) {
+        const ms = await this.timedProbe(side, this.path(side)!, items, signal).catch(() => null);
+        if (ms === null) live.splice(live.indexOf(side), 1);
+        else out[side] = ms;
       }
     }
     if (out.local !== undefined && out.remote !== undefined) {
