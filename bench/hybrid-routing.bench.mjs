@@ -14,7 +14,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { quantile, repoRoot, r3, summarize, writeResult } from './lib/harness.mjs';
+import { repoRoot, r3, summarize, writeResult } from './lib/harness.mjs';
+import { mixRows, newAccumulator, routeCounter, shuffled } from './lib/mixedWorkload.mjs';
 import { startTritonForBench } from './lib/tritonServer.mjs';
 
 const shared = process.env.SIGHTLINE_SHARED ?? join(repoRoot, '..', 'shared');
@@ -86,39 +87,15 @@ async function runMix(det, mix) {
   return { ips: images / (wall / 1000), frameLat, batchLat };
 }
 
-/**
- * A different order every round (seeded): a plain rotation keeps every strategy behind the same neighbour
- * (the policy always ran right after always-remote, the A/A control after always-local), a bias no
- * number of rounds averages out.
- */
-function shuffled(xs, seed) {
-  const a = [...xs];
-  let s = seed + 0x9e3779b9;
-  for (let i = a.length - 1; i > 0; i--) {
-    s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) ^ Math.imul(s ^ (s >>> 12), 0x297a2d39);
-    const j = (s >>> 0) % (i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
-
 const results = {}; // mix -> strategy -> { ips: [], frameLat: [], batchLat: [], reasons: {}, fallbacks: {}, gain: [] }
 try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [mixName, mix] of Object.entries(mixes)) {
       const order = shuffled(names, round * 31 + Object.keys(mixes).indexOf(mixName));
       for (const name of order) {
-        const acc = (((results[mixName] ??= {})[name]) ??= { ips: [], frameLat: [], batchLat: [], reasons: {}, fallbacks: {}, gain: [] });
+        const acc = ((results[mixName] ??= {})[name] ??= newAccumulator());
         let counting = false;
-        const onRoute = (e) => {
-          if (!counting) return;
-          acc.reasons[e.decision.reason] = (acc.reasons[e.decision.reason] ?? 0) + 1;
-          // Items recomputed on the other path, by error code: a path that fails must show, not hide behind the fallback.
-          if (e.fallback) {
-            const k = `${e.fallback.from}→${e.fallback.to} ${e.fallback.code}`;
-            acc.fallbacks[k] = (acc.fallbacks[k] ?? 0) + e.fallback.items;
-          }
-        };
+        const onRoute = routeCounter(acc, () => counting);
         const det = await strategies[name](onRoute);
         // Warm-up (the same for every strategy): one frame and one 4-image batch. The policy's start-up probe
         // ran at creation (solo on each path, then both at once), which is how it knows the paths contend.
@@ -142,30 +119,7 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const median = (xs) => summarize(xs).median;
-const rows = [];
-for (const [mixName, byStrategy] of Object.entries(results)) {
-  const bestFixed = Math.max(median(byStrategy['always-local'].ips), median(byStrategy['always-remote'].ips));
-  for (const name of names) {
-    const acc = byStrategy[name];
-    const perRound = acc.ips.map((x, i) => x / Math.max(byStrategy['always-local'].ips[i], byStrategy['always-remote'].ips[i]));
-    const pr = summarize(perRound);
-    rows.push({
-      case: `${mixName} · ${name}`,
-      images_per_s: r3(median(acc.ips)),
-      images_per_s_range: `${r3(Math.min(...acc.ips))}–${r3(Math.max(...acc.ips))}`,
-      frame_p95_ms: acc.frameLat.length ? r3(summarize(acc.frameLat).p95) : '',
-      frame_p99_ms: acc.frameLat.length ? r3(quantile([...acc.frameLat].sort((x, y) => x - y), 0.99)) : '',
-      batch_p95_ms: acc.batchLat.length ? r3(summarize(acc.batchLat).p95) : '',
-      vs_best_fixed: r3(median(acc.ips) / bestFixed),
-      vs_best_fixed_rounds: `${r3(pr.min)} / ${r3(pr.median)} / ${r3(pr.max)}`,
-      fallbacks: Object.entries(acc.fallbacks).map(([k, v]) => `${k} ${v}`).join(', '),
-      routes: Object.keys(acc.reasons).length ? Object.entries(acc.reasons).map(([k, v]) => `${k} ${v}`).join(', ') : '',
-      overlap_gain: acc.gain.length ? r3(median(acc.gain)) : '',
-      rounds: acc.ips.length,
-    });
-  }
-}
+const rows = mixRows(results, names);
 writeResult('hybrid-routing', rows, {
   description:
     `Mixed workload with YOLOv8n: ${FRAMES} single frames (closed loop) and/or batches of ${BATCH} images; ${ROUNDS} rounds, strategy order shuffled per round (seeded; a rotation kept the policy right behind always-remote in every round), 1 s idle between runs, a fresh detector per run after a 1-frame + 4-image warm-up. ` +

@@ -3,7 +3,7 @@
 // over fetch), run in Node on the GPU machine, against Triton serving YOLOv8n on the same GPU (PyTriton:
 // bench/device/triton_gpu_yolo.py --serve). Strategies: always-local, always-remote, the policy; the fixed ones
 // are the same router pinned by `policy.mode`, so all three pay the same overhead. Mixes: frames only; frames
-// with 64-image batches; batches only. ROUNDS rounds, strategy order rotated per round, a fresh router per run
+// with 64-image batches; batches only. ROUNDS rounds, strategy order shuffled per round (seeded), a fresh router per run
 // (the policy pays its start-up probe at creation, outside the measured window, like model loading).
 //
 // GPU machine (after the pack prologue of ../shared/device/webgpu-node-pack.sh, .device-webgpu carried, and
@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { machine, repoRoot, r3, summarize } from '../lib/harness.mjs';
+import { mixRows, newAccumulator, routeCounter, shuffled } from '../lib/mixedWorkload.mjs';
 import { installNavigatorGpu } from './nodeWebgpu.mjs';
 
 register('./sightline-resolve.mjs', import.meta.url);
@@ -155,19 +156,11 @@ let totalErrors = 0;
 try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [mixName, mix] of Object.entries(allMixes)) {
-      const order = names.map((_, i) => names[(i + round) % names.length]);
+      const order = shuffled(names, round * 31 + Object.keys(allMixes).indexOf(mixName));
       for (const name of order) {
-        const acc = (((results[mixName] ??= {})[name]) ??= { ips: [], frameLat: [], batchLat: [], reasons: {}, fallbacks: {}, paths: { local: 0, remote: 0 }, gain: [], estimates: [] });
+        const acc = ((results[mixName] ??= {})[name] ??= newAccumulator());
         let counting = false;
-        const onRoute = (e) => {
-          if (!counting) return;
-          acc.reasons[e.decision.reason] = (acc.reasons[e.decision.reason] ?? 0) + 1;
-          // Items recomputed on the other path, by error code: a path that fails must show, not hide behind the fallback.
-          if (e.fallback) {
-            const k = `${e.fallback.from}→${e.fallback.to} ${e.fallback.code}`;
-            acc.fallbacks[k] = (acc.fallbacks[k] ?? 0) + e.fallback.items;
-          }
-        };
+        const onRoute = routeCounter(acc, () => counting);
         const h = await HybridEngine.create(keepLocal, { ...base, model: '', warmup: false, remote: { url, model: remoteModel, timeoutMs: 120_000 }, ...strategies[name] }, { onRoute });
         // The same warm-up for every strategy: one frame and one 4-image batch.
         await h.run([frame(0)], {});
@@ -194,30 +187,7 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const median = (xs) => summarize(xs).median;
-const rows = [];
-for (const [mixName, by] of Object.entries(results)) {
-  const bestFixed = Math.max(median(by['always-local'].ips), median(by['always-remote'].ips));
-  for (const name of names) {
-    const a = by[name];
-    const perRound = a.ips.map((x, i) => x / Math.max(by['always-local'].ips[i], by['always-remote'].ips[i]));
-    const pr = summarize(perRound);
-    rows.push({
-      case: `${mixName} · ${name}`,
-      images_per_s: r3(median(a.ips)),
-      images_per_s_range: `${r3(Math.min(...a.ips))}–${r3(Math.max(...a.ips))}`,
-      frame_p95_ms: a.frameLat.length ? r3(summarize(a.frameLat).p95) : '',
-      batch_p95_ms: a.batchLat.length ? r3(summarize(a.batchLat).p95) : '',
-      vs_best_fixed: r3(median(a.ips) / bestFixed),
-      vs_best_fixed_rounds: `${r3(pr.min)} / ${r3(pr.median)} / ${r3(pr.max)}`,
-      images_local_remote: `${a.paths.local} / ${a.paths.remote}`,
-      fallbacks: Object.entries(a.fallbacks).map(([k, v]) => `${k} ${v}`).join(', '),
-      routes: Object.entries(a.reasons).map(([k, v]) => `${k} ${v}`).join(', '),
-      overlap_gain: a.gain.length ? r3(median(a.gain)) : '',
-      rounds: a.ips.length,
-    });
-  }
-}
+const rows = mixRows(results, names, (a) => ({ images_local_remote: `${a.paths.local} / ${a.paths.remote}` }));
 // A remote that never answered makes every row a local run in disguise: say so loudly.
 const remoteImages = Object.values(results).reduce((n, by) => n + by['always-remote'].paths.remote, 0);
 if (remoteImages === 0) log('REMOTE NEVER SUCCEEDED: every item was recomputed locally; the rows do not measure routing. Fallbacks:', JSON.stringify(Object.values(results)[0]?.['always-remote'].fallbacks));
@@ -227,7 +197,7 @@ const out = {
   date: new Date().toISOString(),
   machine: machine(),
   description:
-    `Mixed workload, YOLOv8n: ${FRAMES} single frames (closed loop) and/or ${BATCH}-image batches; ${ROUNDS} rounds, strategy order rotated, a fresh router per run after a 1-frame + 4-image warm-up. ` +
+    `Mixed workload, YOLOv8n: ${FRAMES} single frames (closed loop) and/or ${BATCH}-image batches; ${ROUNDS} rounds, strategy order shuffled per round (seeded), a fresh router per run after a 1-frame + 4-image warm-up. ` +
     'Local = packages/web OnnxEngine on WebGPU (Dawn, onnxruntime-web native WebGPU EP, GPU letterbox and candidate filter); remote = packages/web RemoteEngine (fetch, KServe v2) → Triton serving the model on the same GPU; the fixed strategies are the same HybridEngine pinned by policy.mode. ' +
     '`vs_best_fixed` = median images/s ÷ the better fixed strategy\'s median; `_rounds` = that ratio within each round (min / median / max).',
   local_engine: { backend: local.info.backend, create_ms: r3(localCreateMs) },

@@ -1,0 +1,70 @@
+// Shared by the mixed-workload benches (hybrid-routing here, device/hybrid-gpu on a GPU machine): run order,
+// per-strategy accumulators fed by onRoute, and the result rows scored against the best fixed strategy.
+import { quantile, r3, summarize } from './harness.mjs';
+
+/**
+ * A different order every round (seeded): a plain rotation keeps every strategy behind the same neighbour
+ * (the policy always ran right after always-remote, the A/A control after always-local), a bias no
+ * number of rounds averages out.
+ */
+export function shuffled(xs, seed) {
+  const a = [...xs];
+  let s = seed + 0x9e3779b9;
+  for (let i = a.length - 1; i > 0; i--) {
+    s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) ^ Math.imul(s ^ (s >>> 12), 0x297a2d39);
+    const j = (s >>> 0) % (i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+export function newAccumulator() {
+  return { ips: [], frameLat: [], batchLat: [], reasons: {}, fallbacks: {}, gain: [], paths: { local: 0, remote: 0 }, estimates: [] };
+}
+
+/** onRoute handler counting reasons, and items recomputed on the other path by error code, while `counting()`. */
+export function routeCounter(acc, counting) {
+  return (e) => {
+    if (!counting()) return;
+    acc.reasons[e.decision.reason] = (acc.reasons[e.decision.reason] ?? 0) + 1;
+    // A path that fails must show, not hide behind the fallback.
+    if (e.fallback) {
+      const k = `${e.fallback.from}→${e.fallback.to} ${e.fallback.code}`;
+      acc.fallbacks[k] = (acc.fallbacks[k] ?? 0) + e.fallback.items;
+    }
+  };
+}
+
+const list = (o) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ');
+const median = (xs) => summarize(xs).median;
+
+/**
+ * One row per (mix, strategy): median images/s, latency tails, and `vs_best_fixed` = median images/s ÷ the
+ * better of always-local and always-remote (with the same ratio per round: min / median / max).
+ */
+export function mixRows(results, names, extra = () => ({})) {
+  const rows = [];
+  for (const [mixName, by] of Object.entries(results)) {
+    const bestFixed = Math.max(median(by['always-local'].ips), median(by['always-remote'].ips));
+    for (const name of names) {
+      const a = by[name];
+      const pr = summarize(a.ips.map((x, i) => x / Math.max(by['always-local'].ips[i], by['always-remote'].ips[i])));
+      rows.push({
+        case: `${mixName} · ${name}`,
+        images_per_s: r3(median(a.ips)),
+        images_per_s_range: `${r3(Math.min(...a.ips))}–${r3(Math.max(...a.ips))}`,
+        frame_p95_ms: a.frameLat.length ? r3(summarize(a.frameLat).p95) : '',
+        frame_p99_ms: a.frameLat.length ? r3(quantile([...a.frameLat].sort((x, y) => x - y), 0.99)) : '',
+        batch_p95_ms: a.batchLat.length ? r3(summarize(a.batchLat).p95) : '',
+        vs_best_fixed: r3(median(a.ips) / bestFixed),
+        vs_best_fixed_rounds: `${r3(pr.min)} / ${r3(pr.median)} / ${r3(pr.max)}`,
+        ...extra(a),
+        fallbacks: list(a.fallbacks),
+        routes: list(a.reasons),
+        overlap_gain: a.gain.length ? r3(median(a.gain)) : '',
+        rounds: a.ips.length,
+      });
+    }
+  }
+  return rows;
+}
