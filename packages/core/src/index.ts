@@ -1,6 +1,7 @@
 // Public API of @sightline/core. Platform-neutral: no DOM, no Node built-ins, no runtime dependencies.
 export * from './errors.js';
 export * from './types.js';
+export * from './serialQueue.js';
 export * from './geometry/roundHalfEven.js';
 export * from './geometry/letterbox.js';
 export * from './decode/outputLayout.js';

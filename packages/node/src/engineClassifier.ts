@@ -1,10 +1,9 @@
 /** Node image classifier: sharp decoding → core resize + center crop → runtime → core top-k. */
-import { ClassifyPreprocessor, EngineError, OptionError, classifyTopK, type ClassScore, type PixelBuffer } from '@sightline/core';
+import { ClassifyPreprocessor, EngineError, OptionError, classifyTopK, SerialQueue, type ClassScore, type PixelBuffer } from '@sightline/core';
 import { toPixels, type NodeImageInput } from './image/toPixels.js';
 import { BatchRunner } from './runtime/batchRunner.js';
 import { resultFields } from './runtime/resultFields.js';
 import { createRuntime } from './runtime/createRuntime.js';
-import { SerialQueue } from './util/serialQueue.js';
 import type { NodeClassifierOptions, NodeClassifyOptions, NodeClassifyResult, NodeModelInfo } from './types.js';
 
 export interface NodeClassifier {

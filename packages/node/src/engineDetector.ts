@@ -2,12 +2,11 @@
  * Node object detector: sharp decoding → core letterbox → onnxruntime-node (or wasm, or Triton) → core
  * decode + NMS. Same API shape as @sightline/web's createDetector.
  */
-import { DetectionDecoder, EngineError, LetterboxPreprocessor, resolveDetectOptions, type Detection, type LetterboxGeometry, type PixelBuffer } from '@sightline/core';
+import { DetectionDecoder, EngineError, LetterboxPreprocessor, resolveDetectOptions, SerialQueue, type Detection, type LetterboxGeometry, type PixelBuffer } from '@sightline/core';
 import { toPixels, type NodeImageInput } from './image/toPixels.js';
 import { BatchRunner } from './runtime/batchRunner.js';
 import { resultFields } from './runtime/resultFields.js';
 import { createRuntime } from './runtime/createRuntime.js';
-import { SerialQueue } from './util/serialQueue.js';
 import type { NodeDetectOptions, NodeDetectorOptions, NodeDetectResult, NodeModelInfo } from './types.js';
 
 export interface NodeDetector {

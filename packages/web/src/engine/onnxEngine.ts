@@ -2,7 +2,7 @@
  * One ONNX model in the worker: picks the backend (WebGPU with a reported WASM fallback), owns the session
  * and every reused buffer, and runs frames through pixels → core preprocessing → ORT → core decode.
  */
-import { EngineError, OptionError, type ClassScore, type Detection } from '@sightline/core';
+import { EngineError, OptionError, SerialQueue, type ClassScore, type Detection } from '@sightline/core';
 import type { EngineInit, Frame, FrameOptions } from '../protocol.js';
 import type { BackendName, ClassifyResult, DetectResult, FallbackEvent, ModelInfo, ProgressEvent, Timings } from '../types.js';
 import { loadModelFromBytes, loadModelFromUrl } from '../modelLoader.js';
@@ -174,15 +174,10 @@ export class OnnxEngine {
    * overwrite it while ORT may still be reading the first (callers may well `Promise.all` several detects).
    */
   private run(frames: Frame[], opts: FrameOptions): Promise<RunOut[]> {
-    const p = this.tail.then(() => this.runNow(frames, opts));
-    this.tail = p.then(
-      () => undefined,
-      () => undefined,
-    );
-    return p;
+    return this.queue.run(() => this.runNow(frames, opts));
   }
 
-  private tail: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   private async runNow(frames: Frame[], opts: FrameOptions): Promise<RunOut[]> {
     try {
