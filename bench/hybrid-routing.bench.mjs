@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, r3, summarize, writeResult } from './lib/harness.mjs';
-import { mixRows, newAccumulator, routeCounter, shuffled } from './lib/mixedWorkload.mjs';
+import { mixRows, newAccumulator, routeCounter, schedule } from './lib/mixedWorkload.mjs';
 import { startTritonForBench } from './lib/tritonServer.mjs';
 
 const shared = process.env.SIGHTLINE_SHARED ?? join(repoRoot, '..', 'shared');
@@ -87,32 +87,27 @@ async function runMix(det, mix) {
   return { ips: images / (wall / 1000), frameLat, batchLat };
 }
 
-const results = {}; // mix -> strategy -> { ips: [], frameLat: [], batchLat: [], reasons: {}, fallbacks: {}, gain: [] }
+const results = {}; // mix -> strategy -> newAccumulator()
 try {
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [mixName, mix] of Object.entries(mixes)) {
-      const order = shuffled(names, round * 31 + Object.keys(mixes).indexOf(mixName));
-      for (const name of order) {
-        const acc = ((results[mixName] ??= {})[name] ??= newAccumulator());
-        let counting = false;
-        const onRoute = routeCounter(acc, () => counting);
-        const det = await strategies[name](onRoute);
-        // Warm-up (the same for every strategy): one frame and one 4-image batch. The policy's start-up probe
-        // ran at creation (solo on each path, then both at once), which is how it knows the paths contend.
-        await det.detect(images[0]);
-        await det.detectBatch(pick(4));
-        counting = true;
-        const r = await runMix(det, mix);
-        if (det.router) acc.gain.push(det.router.assessContention().gain);
-        await det.dispose();
-        // Let the server and the collector settle, so no run inherits the previous one's tail.
-        await new Promise((r) => setTimeout(r, 1000));
-        acc.ips.push(r.ips);
-        acc.frameLat.push(...r.frameLat);
-        acc.batchLat.push(...r.batchLat);
-        console.log(`round ${round + 1}/${ROUNDS}`, mixName, '·', name, JSON.stringify({ ips: r3(r.ips), frameP95: r3(summarize(r.frameLat).p95), batchP95: r3(summarize(r.batchLat).p95) }));
-      }
-    }
+  for (const { round, mixName, mix, name } of schedule(ROUNDS, mixes, names)) {
+    const acc = ((results[mixName] ??= {})[name] ??= newAccumulator());
+    let counting = false;
+    const onRoute = routeCounter(acc, () => counting);
+    const det = await strategies[name](onRoute);
+    // Warm-up (the same for every strategy): one frame and one 4-image batch. The policy's start-up probe
+    // ran at creation (solo on each path, then both at once), which is how it knows the paths contend.
+    await det.detect(images[0]);
+    await det.detectBatch(pick(4));
+    counting = true;
+    const r = await runMix(det, mix);
+    if (det.router) acc.gain.push(det.router.assessContention().gain);
+    await det.dispose();
+    // Let the server and the collector settle, so no run inherits the previous one's tail.
+    await new Promise((r) => setTimeout(r, 1000));
+    acc.ips.push(r.ips);
+    acc.frameLat.push(...r.frameLat);
+    acc.batchLat.push(...r.batchLat);
+    console.log(`round ${round + 1}/${ROUNDS}`, mixName, '·', name, JSON.stringify({ ips: r3(r.ips), frameP95: r3(summarize(r.frameLat).p95), batchP95: r3(summarize(r.batchLat).p95) }));
   }
 } finally {
   await server.stop();
@@ -128,7 +123,7 @@ writeResult('hybrid-routing', rows, {
   notes: [
     'Local = onnxruntime-node CPU; remote = the real tritonserver (python backend running onnxruntime) on the SAME 2-core machine, so remote adds no compute here: running both at once only splits the same cores, and the server is the dearer path per image.',
     'The policy learns that from overlap-aware timings (start-up probe: each path alone, then both at once; then every call): each path\'s slowdown while the other works, hence overlap_gain < 1.1 → reason \'contended\': every call runs on the cheaper path (here local) exactly as that path alone would, batches whole; only a re-probe after a doubling back-off (30 s, 60 s, …) overlaps the paths again. "policy, interleave" (`contention: { interleave: true }`) feeds batches in chunks between frames instead (frame p99 down, frame and batch p95 up). The start-up probe runs at detector creation, outside the measured window, as model loading does for every strategy.',
-    '"always-local, again (A/A)" is always-local run a second time in the same rotation and scored like the policies: its vs_best_fixed and p95 spread are what identical routing gets on this machine, the yardstick for "matches the best fixed choice".',
+    '"always-local, again (A/A)" is always-local run a second time in the same rounds and scored like the policies: its vs_best_fixed and p95 spread are what identical routing gets on this machine, the yardstick for "matches the best fixed choice".',
     '"policy, contention detection off" is the same router with `contention: { detect: false }`: what the policy did before (send the batch remote while frames run locally; split batches) — both paths slow down on the shared cores.',
     'GPU-backed remote figures (the case where overlap pays) are in triton-gpu-h100: with server NMS the H100 server serves ~180-330 img/s vs ~3-7 img/s locally here; core/test/routing-contention.test.ts checks on a simulated clock that the policy keeps offloading and splitting when the remote is an independent resource.',
   ],

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { machine, repoRoot, r3, summarize } from '../lib/harness.mjs';
-import { mixRows, newAccumulator, routeCounter, shuffled } from '../lib/mixedWorkload.mjs';
+import { mixRows, newAccumulator, routeCounter, schedule } from '../lib/mixedWorkload.mjs';
 import { installNavigatorGpu } from './nodeWebgpu.mjs';
 
 register('./sightline-resolve.mjs', import.meta.url);
@@ -154,33 +154,28 @@ async function runMix(h, mix) {
 const results = {};
 let totalErrors = 0;
 try {
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [mixName, mix] of Object.entries(allMixes)) {
-      const order = shuffled(names, round * 31 + Object.keys(allMixes).indexOf(mixName));
-      for (const name of order) {
-        const acc = ((results[mixName] ??= {})[name] ??= newAccumulator());
-        let counting = false;
-        const onRoute = routeCounter(acc, () => counting);
-        const h = await HybridEngine.create(keepLocal, { ...base, model: '', warmup: false, remote: { url, model: remoteModel, timeoutMs: 120_000 }, ...strategies[name] }, { onRoute });
-        // The same warm-up for every strategy: one frame and one 4-image batch.
-        await h.run([frame(0)], {});
-        await h.run([frame(1), frame(2), frame(3), frame(0)], {});
-        counting = true;
-        const r = await runMix(h, mix);
-        totalErrors += r.errors;
-        acc.ips.push(r.ips);
-        acc.frameLat.push(...r.frameLat);
-        acc.batchLat.push(...r.batchLat);
-        acc.paths.local += r.paths.local;
-        acc.paths.remote += r.paths.remote;
-        if (name === 'policy') {
-          acc.gain.push(h.router.assessContention().gain);
-          acc.estimates.push({ local: h.router.localModel.estimate, remote: h.router.remoteModel.estimate });
-        }
-        await h.dispose();
-        log(`round ${round + 1}/${ROUNDS}`, mixName, '·', name, JSON.stringify({ ips: r3(r.ips), frameP95: r3(summarize(r.frameLat).p95), batchP95: r3(summarize(r.batchLat).p95), paths: r.paths, errors: r.errors }));
-      }
+  for (const { round, mixName, mix, name } of schedule(ROUNDS, allMixes, names)) {
+    const acc = ((results[mixName] ??= {})[name] ??= newAccumulator());
+    let counting = false;
+    const onRoute = routeCounter(acc, () => counting);
+    const h = await HybridEngine.create(keepLocal, { ...base, model: '', warmup: false, remote: { url, model: remoteModel, timeoutMs: 120_000 }, ...strategies[name] }, { onRoute });
+    // The same warm-up for every strategy: one frame and one 4-image batch.
+    await h.run([frame(0)], {});
+    await h.run([frame(1), frame(2), frame(3), frame(0)], {});
+    counting = true;
+    const r = await runMix(h, mix);
+    totalErrors += r.errors;
+    acc.ips.push(r.ips);
+    acc.frameLat.push(...r.frameLat);
+    acc.batchLat.push(...r.batchLat);
+    acc.paths.local += r.paths.local;
+    acc.paths.remote += r.paths.remote;
+    if (name === 'policy') {
+      acc.gain.push(h.router.assessContention().gain);
+      acc.estimates.push({ local: h.router.localModel.estimate, remote: h.router.remoteModel.estimate });
     }
+    await h.dispose();
+    log(`round ${round + 1}/${ROUNDS}`, mixName, '·', name, JSON.stringify({ ips: r3(r.ips), frameP95: r3(summarize(r.frameLat).p95), batchP95: r3(summarize(r.batchLat).p95), paths: r.paths, errors: r.errors }));
   }
 } finally {
   await stopServer();

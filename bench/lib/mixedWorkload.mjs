@@ -18,6 +18,16 @@ export function shuffled(xs, seed) {
   return a;
 }
 
+/** Every (round, mix, strategy) run, in order: all mixes each round, the strategies shuffled per round and mix. */
+export function* schedule(rounds, mixes, names) {
+  const mixNames = Object.keys(mixes);
+  for (let round = 0; round < rounds; round++) {
+    for (const [k, mixName] of mixNames.entries()) {
+      for (const name of shuffled(names, round * 31 + k)) yield { round, mixName, mix: mixes[mixName], name };
+    }
+  }
+}
+
 export function newAccumulator() {
   return { ips: [], frameLat: [], batchLat: [], reasons: {}, fallbacks: {}, gain: [], paths: { local: 0, remote: 0 }, estimates: [] };
 }
