@@ -467,18 +467,6 @@ describe('decideRoute with contended paths', () => {
     expect(decideRoute({ ...input, contended: true, otherCalls: 1, interleave: false }).chunkSize).toBeUndefined(); // interleave off: the batch runs whole
     expect(d).toMatchObject({ target: 'local', reason: 'contended', localCount: 64, remoteCount: 0, chunkSize: 20 }); // 2 ms fixed = 1 % of 20 images
   });
-  it('stays local unless the server is clearly (10 %) cheaper: estimates from a few calls are noisy', () => {
-    const at = (remotePerImage: number) =>
-      decideRoute({
-        batchSize: 16,
-        local: { available: true, gpu: false, busyMs: 0, model: known(0, 100) },
-        remote: { configured: true, available: true, healthy: true, busyMs: 0, model: known(0, remotePerImage) },
-        contended: true,
-      });
-    expect(at(95)).toMatchObject({ target: 'local', reason: 'contended' });
-    expect(at(92)).toMatchObject({ target: 'local', reason: 'contended' });
-    expect(at(85)).toMatchObject({ target: 'remote', reason: 'contended' });
-  });
   it('forced modes and health still come first', () => {
     const input = {
       batchSize: 4,

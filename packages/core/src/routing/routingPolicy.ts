@@ -72,8 +72,6 @@ export interface RouteDecision {
   chunkSize?: number;
 }
 
-/** With contended paths, the server must be this much cheaper for a call to leave the local path. */
-const CONTENDED_PREFER_LOCAL = 0.1;
 /** Chunks keep the per-call fixed cost at or below this share of the work. */
 const CHUNK_OVERHEAD = 0.01;
 
@@ -119,9 +117,7 @@ export function decideRoute(input: RouteInput, options: RoutingPolicyOptions = {
   if (input.contended) {
     // One resource behind both paths: whatever runs elsewhere slows this down as much as it gains, so take
     // the path that does this call's work for least, regardless of what is queued (queues share the resource).
-    // Local unless the server is clearly cheaper: the estimates come from a few noisy calls, and a 16-image
-    // batch sent to a server that only looked 5 % cheaper took 5.7 s instead of 1.7 s on the bench.
-    const side = local.model.predict(n) <= remote.model.predict(n) * (1 + CONTENDED_PREFER_LOCAL) ? local : remote;
+    const side = local.model.predict(n) <= remote.model.predict(n) ? local : remote;
     const d = make(side === local ? 'local' : 'remote', 'contended');
     const chunk = input.interleave === true && (input.otherCalls ?? 0) > 0 ? chunkSize(n, side.model) : n;
     return chunk < n ? { ...d, chunkSize: chunk } : d;
