@@ -1,13 +1,14 @@
 // hybrid-gpu.mjs — issue 5's mixed workload where the remote is a real GPU server: the browser engine's own
 // classes (packages/web OnnxEngine on WebGPU through Dawn, HybridEngine with the core HybridRouter, RemoteEngine
-// over fetch), run in Node on the GPU machine, against Triton serving YOLOv8n on the same GPU (PyTriton:
-// bench/device/triton_gpu_yolo.py --serve). Strategies: always-local, always-remote, the policy; the fixed ones
-// are the same router pinned by `policy.mode`, so all three pay the same overhead. Mixes: frames only; frames
+// over fetch), run in Node on the GPU machine, against Triton serving YOLOv8n on the same GPU (the bare
+// tritonserver with a python-backend model running torch on CUDA: bench/device/triton_gpu_repo.py). Strategies:
+// always-local, always-remote, the policy, and always-local again as an A/A control; the fixed ones are the
+// same router pinned by `policy.mode`, so all pay the same overhead. Mixes: frames only; frames
 // with 64-image batches; batches only. ROUNDS rounds, strategy order shuffled per round (seeded), a fresh router per run
 // (the policy pays its start-up probe at creation, outside the measured window, like model loading).
 //
 // GPU machine (after the pack prologue of ../shared/device/webgpu-node-pack.sh, .device-webgpu carried, and
-// the server started by triton_gpu_yolo.py --serve):
+// tritonserver started on a repository written by triton_gpu_repo.py, HTTP on 18000):
 //   SIGHTLINE_ORT_DIR=/tmp/dw/ort node --import /tmp/dw/setup.mjs bench/device/hybrid-gpu.mjs \
 //     --model X.onnx --images .device-hybrid --url http://127.0.0.1:18000 --remote-model yolov8n_u8
 // CPU smoke here (SwiftShader through Dawn, a tiny generated model served by the local tritonserver):
@@ -110,6 +111,9 @@ const strategies = {
   'always-local': { policy: { mode: 'local' }, probe: false },
   'always-remote': { policy: { mode: 'remote' }, probe: false },
   policy: { probe: true },
+  // A/A control: always-local a second time, scored like the policy. Its spread is what identical routing
+  // gets on this machine, the yardstick for "the policy matches the best fixed choice".
+  'always-local, again (A/A)': { policy: { mode: 'local' }, probe: false },
 };
 const names = Object.keys(strategies);
 const allMixes = {
@@ -193,7 +197,7 @@ const out = {
   machine: machine(),
   description:
     `Mixed workload, YOLOv8n: ${FRAMES} single frames (closed loop) and/or ${BATCH}-image batches; ${ROUNDS} rounds, strategy order shuffled per round (seeded), a fresh router per run after a 1-frame + 4-image warm-up. ` +
-    'Local = packages/web OnnxEngine on WebGPU (Dawn, onnxruntime-web native WebGPU EP, GPU letterbox and candidate filter); remote = packages/web RemoteEngine (fetch, KServe v2) → Triton serving the model on the same GPU; the fixed strategies are the same HybridEngine pinned by policy.mode. ' +
+    'Local = packages/web OnnxEngine on WebGPU (Dawn, onnxruntime-web native WebGPU EP, GPU letterbox and candidate filter); remote = packages/web RemoteEngine (fetch, KServe v2) → tritonserver 2.51 (nvidia-pytriton wheel) on the same GPU, python-backend model running the ONNX graph in PyTorch on CUDA (bench/device/triton_gpu_repo.py; UINT8 pixels up, FP32 [B,84,8400] down); the fixed strategies are the same HybridEngine pinned by policy.mode. "always-local, again (A/A)" is always-local run a second time in the same rounds and scored like the policy: its ratio is the noise band. ' +
     '`vs_best_fixed` = median images/s ÷ the better fixed strategy\'s median; `_rounds` = that ratio within each round (min / median / max).',
   local_engine: { backend: local.info.backend, create_ms: r3(localCreateMs) },
   remote: { url, model: remoteModel },

@@ -6,9 +6,13 @@ The H100 image has PyTorch but no Triton/ONNX-Runtime-GPU, so the ONNX graph is 
 onnx2torch (its converters for newer opsets are reused for Split-18/Resize-19, which only add optional
 attributes these graphs do not use; the converted model matches the ONNX reference output to 1e-3 px).
 
+Caveat: with numpy 2 in the environment (the H100 image has 2.5.2), PyTriton 0.7.0 returns every output with
+its shape and 0 bytes. The server part then fails at the first read-back below. For a working GPU server use
+triton_gpu_repo.py (bare tritonserver, python backend, tensors through DLPack).
+
 usage: python triton_gpu_yolo.py --model yolov8n_dynamic_batch.onnx --out results.json [--device cuda]
        python triton_gpu_yolo.py --model yolov8n_dynamic_batch.onnx --serve   (serve only, until killed:
-       the remote of bench/device/hybrid-gpu.mjs; HTTP on 18000; --batches sets max_batch_size)
+       HTTP on 18000; --batches sets max_batch_size; see the caveat above)
 """
 import argparse, json, os, sys, threading, time
 import numpy as np
@@ -142,7 +146,12 @@ def serve_and_measure():
               c = th.InferenceServerClient(url, connection_timeout=120, network_timeout=600)
               inp = th.InferInput('images', list(arr.shape), dtype); inp.set_data_from_numpy(arr, binary_data=True)
               outs = [th.InferRequestedOutput(out_name, binary_data=True)]
-              c.infer(model, [inp], outputs=outs)  # warm
+              # Warm-up, and read the output back: PyTriton under numpy 2 answers with the right shape and no
+              # bytes (binary_data_size 0), which as_numpy turns into a reshape error instead of a fast bench.
+              y = c.infer(model, [inp], outputs=outs).as_numpy(out_name)
+              want = b * (300 * 6 if model.endswith('e2e') else 84 * 8400)
+              if y is None or y.size != want:
+                  raise RuntimeError(f'{model} b{b}: output has {0 if y is None else y.size} values, expected {want}')
               for _ in range(n):
                   t = time.perf_counter(); c.infer(model, [inp], outputs=outs); dt = (time.perf_counter() - t) * 1000
                   with lock: lat.append(dt)
