@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mustRun, log } from './lib/run.mjs';
-import { venvDir, venvPython, tritonServerDir } from './lib/env.mjs';
+import { venvDir, venvPython, tritonServerDir, numpy2VenvDir } from './lib/env.mjs';
 
 const requirements = [
   'nvidia-pytriton==0.7.0',
@@ -30,4 +30,18 @@ if (existsSync(venvPython) && existsSync(stamp) && readFileSync(stamp, 'utf8') =
   }
   writeFileSync(stamp, wanted);
   log('python venv ready');
+}
+
+// The numpy-2 environment for the python-backend stub (see numpy2VenvDir): only what generated models import.
+const numpy2Requirements = ['numpy==2.4.6', 'onnxruntime==1.32.0'];
+const numpy2Python = join(numpy2VenvDir, 'bin', 'python');
+const numpy2Stamp = join(numpy2VenvDir, '.sightline-requirements');
+if (existsSync(numpy2Python) && existsSync(numpy2Stamp) && readFileSync(numpy2Stamp, 'utf8') === numpy2Requirements.join('\n')) {
+  log(`numpy-2 venv ready (${numpy2VenvDir})`);
+} else {
+  if (!existsSync(numpy2Python)) mustRun('python3', ['-m', 'venv', numpy2VenvDir], 'python3 -m venv (numpy-2 venv)');
+  log(`pip install into ${numpy2VenvDir}: ${numpy2Requirements.join(' ')}`);
+  mustRun(numpy2Python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', ...numpy2Requirements], 'pip install of the numpy-2 venv');
+  writeFileSync(numpy2Stamp, numpy2Requirements.join('\n'));
+  log('numpy-2 venv ready');
 }

@@ -3,6 +3,9 @@
 // (onnxruntime inside the python backend); its UINT8 pre-processing step, NMS step and both ensembles are
 // exactly what a GPU deployment gets. tensorrt_plan / onnxruntime_onnx configs cannot load here (no such
 // backends in the binary); their text is covered by test/modelRepository.test.ts.
+// Everything runs twice: with numpy 1 and with numpy 2 in the stub's Python. Under numpy 2 the stub of this
+// tritonserver misreads arrays passed the classic way (wrong input values, 0-byte outputs) and the generated
+// models switch to DLPack; found on the H100 image, whose Python has numpy 2.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +14,7 @@ import { requireShared, sharedPath } from '@sightline/testkit';
 import { TritonHttpClient } from '../src/index.js';
 import { TritonGrpcClient } from '../src/grpc/index.js';
 import { parsePbtxt, writeModelRepository, type PbParsed } from '../src/modelRepository/index.js';
-import { startTritonServer, type TritonServerHandle } from './harness/index.js';
+import { numpy2VenvBin, startTritonServer, type TritonServerHandle } from './harness/index.js';
 
 const ok = requireShared(['models', 'yolov8n_dynamic_batch.onnx'], ['reference', 'bus_letterbox_input_f32.bin'], ['reference', 'detect_yolov8n.json']);
 
@@ -32,7 +35,14 @@ function busUint8Hwc(): Uint8Array {
 
 type Json = Record<string, unknown>;
 
-describe.skipIf(!ok)('generated model repository on tritonserver', () => {
+const np2 = numpy2VenvBin();
+if (!np2) console.warn('[repository.test] no .venv-numpy2 (node scripts/setup-python.mjs): the numpy-2 run is skipped');
+const stubPythons: { label: string; bin: string | undefined }[] = [
+  { label: 'numpy 1', bin: undefined },
+  ...(np2 ? [{ label: 'numpy 2', bin: np2 }] : []),
+];
+
+describe.skipIf(!ok).each(stubPythons)('generated model repository on tritonserver (stub Python with $label)', ({ bin }) => {
   let server: TritonServerHandle;
   let http: TritonHttpClient;
   let dir: string;
@@ -52,7 +62,7 @@ describe.skipIf(!ok)('generated model repository on tritonserver', () => {
       maxDetections: 300,
     });
     models = w.models;
-    server = await startTritonServer({ modelRepository: join(dir, 'models') });
+    server = await startTritonServer({ modelRepository: join(dir, 'models'), pythonBin: bin });
     http = new TritonHttpClient({ url: server.httpUrl });
   });
   afterAll(async () => {

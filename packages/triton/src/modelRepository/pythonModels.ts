@@ -2,6 +2,26 @@
 // the NGC tritonserver image), except the onnxruntime stand-in, which needs `pip install onnxruntime-gpu`.
 // Names and dtypes come from the model's config (args["model_config"]), so one source fits every model.
 
+/**
+ * Tensor I/O that survives numpy 2. Python-backend stubs built against numpy 1 (tritonserver 2.51 of the
+ * nvidia-pytriton wheel, at least) misread numpy 2 arrays without an error: as_numpy() returns wrong values
+ * and pb_utils.Tensor(name, ndarray) sends the right shape with 0 bytes. DLPack works both ways there; under
+ * numpy 1 the same DLPack calls crash those stubs, so each numpy keeps the calls that work with it. (Under
+ * numpy 2 the stub prints a harmless "PyCapsule_GetPointer" traceback per output while freeing the capsule.)
+ */
+const TENSOR_IO_PY = `_NUMPY2 = int(np.__version__.split(".")[0]) >= 2
+
+
+def _input(request, name):
+    t = pb_utils.get_input_tensor_by_name(request, name)
+    return np.from_dlpack(t) if _NUMPY2 else t.as_numpy()
+
+
+def _output(name, array):
+    array = np.ascontiguousarray(array)
+    return pb_utils.Tensor.from_dlpack(name, array) if _NUMPY2 else pb_utils.Tensor(name, array)
+`;
+
 /** UINT8 letterboxed HWC image(s) → normalised CHW in the main model's input dtype (x / 255). */
 export const PREPROCESS_PY = `# Sightline pre-processing step: UINT8 [B,H,W,3] (already letterboxed by the client, RGB) -> [B,3,H,W]
 # float in the next model's dtype, scaled to 0..1. Sending UINT8 is 4x less upload than FP32.
@@ -11,6 +31,7 @@ import triton_python_backend_utils as pb_utils
 
 _NP = {"TYPE_FP16": np.float16, "TYPE_FP32": np.float32}
 
+${TENSOR_IO_PY}
 
 class TritonPythonModel:
     def initialize(self, args):
@@ -22,9 +43,9 @@ class TritonPythonModel:
     def execute(self, requests):
         responses = []
         for r in requests:
-            x = pb_utils.get_input_tensor_by_name(r, self.in_name).as_numpy()
+            x = _input(r, self.in_name)
             y = np.ascontiguousarray(x.transpose(0, 3, 1, 2)).astype(np.float32) * np.float32(1.0 / 255.0)
-            responses.append(pb_utils.InferenceResponse([pb_utils.Tensor(self.out_name, y.astype(self.dtype, copy=False))]))
+            responses.append(pb_utils.InferenceResponse([_output(self.out_name, y.astype(self.dtype, copy=False))]))
         return responses
 `;
 
@@ -39,6 +60,7 @@ import json
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
+${TENSOR_IO_PY}
 
 def _nms(boxes, scores, iou):
     order = scores.argsort()[::-1]
@@ -94,12 +116,12 @@ class TritonPythonModel:
     def execute(self, requests):
         responses = []
         for r in requests:
-            x = pb_utils.get_input_tensor_by_name(r, self.in_name).as_numpy()
+            x = _input(r, self.in_name)
             dets = np.zeros((x.shape[0], self.max_det, 6), dtype=np.float32)
             nums = np.zeros((x.shape[0], 1), dtype=np.int32)
             for b in range(x.shape[0]):
                 dets[b], nums[b, 0] = self._one(x[b])
-            responses.append(pb_utils.InferenceResponse([pb_utils.Tensor(self.det_name, dets), pb_utils.Tensor(self.num_name, nums)]))
+            responses.append(pb_utils.InferenceResponse([_output(self.det_name, dets), _output(self.num_name, nums)]))
         return responses
 `;
 
@@ -114,6 +136,7 @@ import triton_python_backend_utils as pb_utils
 
 _NP = {"TYPE_FP16": np.float16, "TYPE_FP32": np.float32, "TYPE_UINT8": np.uint8}
 
+${TENSOR_IO_PY}
 
 class TritonPythonModel:
     def initialize(self, args):
@@ -132,13 +155,13 @@ class TritonPythonModel:
         self.outs = [(o["name"], _NP[o["data_type"]]) for o in cfg["output"]]
 
     def execute(self, requests):
-        xs = [pb_utils.get_input_tensor_by_name(r, self.in_name).as_numpy() for r in requests]
+        xs = [_input(r, self.in_name) for r in requests]
         sizes = [x.shape[0] for x in xs]
         # Requests gathered by the dynamic batcher run as one onnxruntime call.
         ys = self.sess.run([n for n, _ in self.outs], {self.onnx_in.name: np.concatenate(xs, 0).astype(self.onnx_dtype, copy=False)})
         responses, o = [], 0
         for n in sizes:
-            tensors = [pb_utils.Tensor(name, np.ascontiguousarray(y[o : o + n]).astype(dt, copy=False)) for (name, dt), y in zip(self.outs, ys)]
+            tensors = [_output(name, y[o : o + n].astype(dt, copy=False)) for (name, dt), y in zip(self.outs, ys)]
             responses.append(pb_utils.InferenceResponse(tensors))
             o += n
         return responses

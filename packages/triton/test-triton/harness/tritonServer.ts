@@ -19,9 +19,22 @@ export interface TritonPaths {
   venvBin: string;
 }
 
+const venvDir = (): string => (process.env.SIGHTLINE_VENV ? resolve(process.env.SIGHTLINE_VENV) : join(repoRoot, '.venv'));
+
+/**
+ * bin/ of the numpy-2 venv that scripts/setup-python.mjs makes beside .venv (null when absent; in CI that is
+ * an error, since setup always makes it).
+ */
+export function numpy2VenvBin(): string | null {
+  const bin = join(`${venvDir()}-numpy2`, 'bin');
+  if (existsSync(join(bin, 'python'))) return bin;
+  if (process.env.CI === 'true') throw new Error(`${bin}/python is missing: run \`node scripts/setup-python.mjs\``);
+  return null;
+}
+
 /** Locate what scripts/setup-triton.mjs prepared; a readable error when it has not run. */
 export function tritonPaths(): TritonPaths {
-  const venv = process.env.SIGHTLINE_VENV ? resolve(process.env.SIGHTLINE_VENV) : join(repoRoot, '.venv');
+  const venv = venvDir();
   const runtimeDir = join(venv, 'triton-runtime');
   const sp = existsSync(join(venv, 'lib')) ? readdirSync(join(venv, 'lib')).filter((d) => d.startsWith('python3')).map((d) => join(venv, 'lib', d, 'site-packages')) : [];
   const libsDir = sp.map((s) => join(s, 'nvidia_pytriton.libs')).find((d) => existsSync(d));
@@ -52,6 +65,8 @@ export interface StartTritonOptions extends ModelRepositoryOptions {
   readyTimeoutMs?: number;
   /** Extra tritonserver arguments. */
   args?: string[];
+  /** bin/ of the venv whose Python the python-backend stub embeds (default: the .venv one). */
+  pythonBin?: string;
   /** Print the server log as it comes (default: only on failure). */
   verbose?: boolean;
 }
@@ -125,7 +140,7 @@ export async function startTritonServer(opts: StartTritonOptions = {}): Promise<
       ...process.env,
       LD_LIBRARY_PATH: [paths.libsDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
       // The python-backend stub embeds the interpreter it finds on PATH: the venv with onnxruntime/numpy.
-      PATH: `${paths.venvBin}:${process.env.PATH ?? ''}`,
+      PATH: `${opts.pythonBin ?? paths.venvBin}:${process.env.PATH ?? ''}`,
       OMP_NUM_THREADS: '1',
     };
     const p = spawn(join(paths.runtimeDir, 'bin', 'tritonserver'), args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
