@@ -248,6 +248,19 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     expect(r.policy.frameP99).toBeLessThan(r.local.frameP99 * 1.1);
   });
 
+  it('the start-up probe measures per-image cost: a server cheaper for one image but dearer per image gets no batches', async () => {
+    // One image: server 130 ms, local 140 ms. Sixteen: server 2080 ms, local 1640 ms (40 ms of it per call).
+    // Probing with single images only, both look linear through zero and the batch goes to the server.
+    const perCall: Setup = { shared: true, local: [40, 100], remote: [0, 130], efficiency: 0.9 };
+    const r = await compare(perCall, framesAndBatches(16, 40, 4, 300), { probe: true });
+    const { fixedMs, perImageMs } = r.policy.router.localModel.estimate;
+    expect(fixedMs).toBeGreaterThan(30);
+    expect(perImageMs).toBeLessThan(110);
+    const batches = r.policy.events.filter((e) => e.batchSize === 16);
+    expect(batches).toHaveLength(4);
+    expect(batches.every((e) => e.decision.target === 'local')).toBe(true);
+  });
+
   it('shared CPU, batches only: no splitting after the first measured overlap', async () => {
     // With the start-up probe (the Node default): batches alone never measure an unmeasured local engine.
     const r = await compare(sharedCpu, framesAndBatches(16, 0, 24, 0), { probe: true });
@@ -349,12 +362,13 @@ describe('HybridRouter: the contention verdict', () => {
     const events: RouteEvent[] = [];
     const router = new HybridRouter<number, string>({ local, remote, now: () => t, contention: { reprobeMs: 600_000, alpha: 1 }, onRoute: (e) => events.push(e) });
     // alpha 1: the newest overlapped sample alone sets a slowdown, so one stray sample would be enough to flip.
-    // Start-up probe on one resource: 100 ms local and 130 ms remote alone (a warm-up call each, then four
-    // timed ones, alternating), twice
-    // as long when overlapped.
+    // Start-up probe on one resource: 100 ms local and 130 ms remote per image alone (a warm-up call each,
+    // then four timed ones alternating between the paths, every other one of 4 images), twice as long when
+    // overlapped.
     const probing = router.probe([0]);
     const solo = [[local, 100], [remote, 130]] as const;
-    for (const [path, ms] of [...solo, ...solo, ...solo, ...solo, ...solo]) {
+    const solo4 = [[local, 400], [remote, 520]] as const;
+    for (const [path, ms] of [...solo, ...solo, ...solo4, ...solo, ...solo4]) {
       await settle();
       t += ms;
       path.finish();

@@ -70,8 +70,8 @@ export interface EngineOptions {
   /** Every routing decision and fallback, with its reason. */
   onRoute?: (e: RouteEvent) => void;
   /**
-   * Hybrid mode: seed the cost models at creation with one grey frame per path (default false in browsers, to
-   * keep start-up short; without it a page with no WebGPU starts remote and the models learn from real calls).
+   * Hybrid mode: seed the cost models at creation with grey frames on each path (calls of 1 and 4 frames; default
+   * false in browsers, to keep start-up short; without it a page with no WebGPU starts remote and the models learn from real calls).
    */
   probe?: boolean;
   /** WASM threads (default: navigator.hardwareConcurrency capped at 4; 1 when not cross-origin isolated). */

@@ -65,6 +65,13 @@ const REFERENCE_BATCH = 8;
 const STREAM_GAP_MS = 250;
 /** Timed solo runs per path in the start-up probe. */
 const SOLO_PROBES = 4;
+/**
+ * Every other solo probe sends this many copies of the probe items: two call sizes separate a path's fixed
+ * cost from its per-image cost. From single images alone a batch's cost is a guess (1 image × n), and it
+ * guesses low for a server that ships megabytes per image (CPU Triton here: 161 ms for one frame, 206 ms
+ * per image in a 16-image batch), which sent batches to the dearer path.
+ */
+const PROBE_BATCH = 4;
 /** How stale a path's estimate may get before a small call re-measures it, and how much dearer it may look. */
 const REFRESH_MS = 10_000;
 const REFRESH_FACTOR = 1.5;
@@ -210,12 +217,13 @@ export class HybridRouter<TItem, TResult> {
 
   /**
    * Seed the cost models: run `items` once on each available path to warm it up, then SOLO_PROBES timed runs
-   * per path, alternating between the paths (never at once, so they do not slow each other down; alternating
+   * per path (every other one with the items repeated to PROBE_BATCH, for the per-image cost), alternating
+   * between the paths (never at once, so they do not slow each other down; alternating
    * so a machine that gets busier meanwhile weighs on both alike); then, when both paths work, three runs on
    * both at once, which measure whether they slow each other down. Single calls are noisy (one grey frame took
    * 100-190 ms on the same server here): with two samples per path, which path looked cheaper was a coin
    * toss. Failures are ignored (a path that cannot run the probe stays unmeasured and the policy explores it
-   * later). Returns the last solo ms per path.
+   * later). Returns the last solo ms per path for a call of `items`.
    */
   async probe(items: readonly TItem[], signal?: AbortSignal): Promise<{ local?: number; remote?: number }> {
     const out: { local?: number; remote?: number } = {};
@@ -231,11 +239,12 @@ export class HybridRouter<TItem, TResult> {
         /* unmeasured: explored later */
       }
     }
+    const batch = Array.from({ length: items.length * PROBE_BATCH }, (_, i) => items[i % items.length]);
     for (let i = 0; i < SOLO_PROBES; i++) {
       for (const side of [...live]) {
-        const ms = await this.timedProbe(side, this.path(side)!, items, signal).catch(() => null);
+        const ms = await this.timedProbe(side, this.path(side)!, i % 2 ? batch : items, signal).catch(() => null);
         if (ms === null) live.splice(live.indexOf(side), 1);
-        else out[side] = ms;
+        else if (i % 2 === 0) out[side] = ms;
       }
     }
     if (out.local !== undefined && out.remote !== undefined) {

@@ -28,7 +28,7 @@ export interface HybridOptions {
   /** Local engine (default 'auto': onnxruntime-node, else onnxruntime-web wasm). */
   localBackend?: 'auto' | 'cpu' | 'webgpu' | 'wasm';
   /**
-   * Seed the cost models at creation with one grey image per path (default true): the first real call is then
+   * Seed the cost models at creation with grey images on each path (calls of 1 and 4 images; default true): the first real call is then
    * already routed by measurement rather than by defaults. Off when priors are given or start-up time matters.
    */
   probe?: boolean;
