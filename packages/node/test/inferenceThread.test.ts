@@ -7,6 +7,8 @@ import { tinyYoloV8Model, requireShared, sharedPath } from '@sightline/testkit';
 import { createEngineDetector } from '../src/index.js';
 import { createOnnxruntimeNodeEngine } from '../src/engines/onnxruntimeNode.js';
 import { createOnnxruntimeWasmEngine } from '../src/engines/onnxruntimeWasm.js';
+import { SessionWorker } from '../src/engines/sessionWorker.js';
+import type { Worker } from 'node:worker_threads';
 
 const ok = requireShared(['models', 'yolov8n.onnx'], ['images', 'bus.jpg']);
 
@@ -41,6 +43,18 @@ describe.skipIf(!ok)('local engines: onnxruntime in a worker thread', () => {
       }
     });
   }
+  it('the inference thread killed mid-call: that call and every later one fail with E_DEVICE_LOST', async () => {
+    const w = await SessionWorker.create('onnxruntime-node', readFileSync(sharedPath('models', 'yolov8n.onnx')), { sessionOptions: {}, sessionErrorCode: 'E_SESSION_CREATE', label: 'test' });
+    const input = new Float32Array(3 * 640 * 640);
+    await expect(w.run('images', 'float32', input, [1, 3, 640, 640], 'output0')).resolves.toMatchObject({ dims: [1, 84, 8400] });
+    const inFlight = w.run('images', 'float32', input, [1, 3, 640, 640], 'output0');
+    // Fault injection: end the thread as a crash would, during a 100+ ms inference (the field is private).
+    void (w as unknown as { worker: Worker }).worker.terminate();
+    await expect(inFlight).rejects.toMatchObject({ code: 'E_DEVICE_LOST' });
+    await expect(w.run('images', 'float32', input, [1, 3, 640, 640], 'output0')).rejects.toMatchObject({ code: 'E_DEVICE_LOST' });
+    await w.close();
+  });
+
   it('a detector answers as before', async () => {
     const det = await createEngineDetector({ model: sharedPath('models', 'yolov8n.onnx'), backend: 'cpu' });
     try {
