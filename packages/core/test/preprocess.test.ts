@@ -210,6 +210,25 @@ describe('LetterboxPreprocessor input and output variants', () => {
     expect(buf.subarray(r.offset).some((v) => v === -1)).toBe(false);
   });
 
+  test('`out` at batchIndex writes the same image there in every dtype and layout (NHWC wrote 3× too far)', () => {
+    for (const layout of ['nchw', 'nhwc'] as const) {
+      for (const dtype of ['float32', 'float16', 'uint8'] as const) {
+        for (const [w, h] of [[64, 48], [48, 64], [200, 90]]) {
+          const q = new LetterboxPreprocessor();
+          const alone = Array.from(q.run(pattern(w, h), { width: 64, height: 64, dtype, layout }).data);
+          const n = 3 * 64 * 64;
+          const buf = dtype === 'float32' ? new Float32Array(3 * n) : dtype === 'float16' ? new Uint16Array(3 * n) : new Uint8Array(3 * n);
+          buf.fill(7);
+          const r = q.run(pattern(w, h), { width: 64, height: 64, dtype, layout, out: { data: buf, batchIndex: 1 } });
+          expect(r.offset).toBe(n);
+          const what = `${layout} ${dtype} ${w}×${h}`;
+          expect(Array.from(buf.subarray(n, 2 * n)), what).toEqual(alone);
+          expect(buf.subarray(0, n).every((v) => v === 7) && buf.subarray(2 * n).every((v) => v === 7), what).toBe(true);
+        }
+      }
+    }
+  });
+
   test('bad options are OptionErrors', () => {
     const img = pattern(8, 8);
     const bad = [

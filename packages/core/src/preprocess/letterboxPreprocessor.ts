@@ -402,7 +402,9 @@ interface RowSink {
 
 function makeSink(out: PreprocessData, lut: PreprocessData, g: LetterboxGeometry, offset: number, layout: PreprocessLayout): RowSink {
   const W = g.dstWidth;
-  return { out, lut, base: offset + g.padTop * W + g.padLeft, W, plane: W * g.dstHeight, n: g.newWidth, nchw: layout === 'nchw' };
+  // NHWC counts base in pixels (the store multiplies by 3); `offset` is in elements, a multiple of 3·W·H.
+  const first = layout === 'nchw' ? offset : offset / 3;
+  return { out, lut, base: first + g.padTop * W + g.padLeft, W, plane: W * g.dstHeight, n: g.newWidth, nchw: layout === 'nchw' };
 }
 
 /**
