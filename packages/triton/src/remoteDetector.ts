@@ -1,6 +1,7 @@
 // Detection through a KServe v2 server with the core's decoders, so remote and local results match.
 // The wire format follows the deployed model: UINT8 letterboxed pixels when it takes UINT8 (4× less
-// than FP32), FP16 when it takes FP16, FP32 otherwise; raw heads and end-to-end [B,K,6] outputs both decode.
+// than FP32), FP16 when it takes FP16, FP32 otherwise; channels first [3,H,W] or last [H,W,3] (what the
+// `_uint8` / `_e2e` ensembles of writeModelRepository take); raw heads and end-to-end [B,K,6] outputs both decode.
 import {
   DetectionDecoder, LayoutError, OptionError, RemoteError, SightlineError,
   type Detection, type DetectOptions, type LetterboxGeometry, type OutputLayout,
@@ -11,7 +12,7 @@ import { ModelConfigCache } from './modelConfigCache.js';
 import { layoutFromOutputDims } from './remoteOutputLayout.js';
 import type { InferenceClient, InferInput, KServeDataType, ModelConfigSummary, TensorData } from './types.js';
 
-/** One letterboxed image, NCHW [3,H,W] (or [1,3,H,W]) in uint8 pixels, fp16 bits or float32 /255. */
+/** One letterboxed image in the model's `inputLayout` ([3,H,W] or [H,W,3]), as uint8 pixels, fp16 bits or float32 /255. */
 export interface LetterboxedImage {
   data: Float32Array | Uint16Array | Uint8Array;
   /** Null: boxes stay in model-input pixels. */
@@ -33,12 +34,15 @@ export type RemoteDetectResult =
   | { ok: false; error: SightlineError };
 
 export type RemoteInputDType = 'uint8' | 'float16' | 'float32';
+/** Channels first ([3,H,W], the ONNX models) or last ([H,W,3], the generated UINT8 ensembles). */
+export type RemoteInputLayout = 'nchw' | 'nhwc';
 
 const WIRE: Partial<Record<KServeDataType, RemoteInputDType>> = { UINT8: 'uint8', FP16: 'float16', FP32: 'float32' };
 
 export class RemoteDetector {
-  /** What to letterbox into (the deployed model's input type). */
+  /** What to letterbox into (the deployed model's input type and layout). */
   readonly inputDType: RemoteInputDType;
+  readonly inputLayout: RemoteInputLayout;
   readonly inputWidth: number;
   readonly inputHeight: number;
   readonly layout: OutputLayout;
@@ -54,18 +58,17 @@ export class RemoteDetector {
     const output = config.outputs[0];
     if (!input || !output || config.inputs.length !== 1) throw new LayoutError('E_UNKNOWN_LAYOUT', `model '${opts.model}' must have one image input and an output`);
     // Config dims exclude the batch dim when max_batch_size > 0.
-    const dims = config.maxBatchSize > 0 ? input.dims : input.dims.slice(1);
-    if (dims.length !== 3 || dims[0] !== 3 || dims[1] <= 0 || dims[2] <= 0) {
-      throw new LayoutError('E_SHAPE_MISMATCH', `model '${opts.model}' input ${JSON.stringify(input.dims)} is not a fixed NCHW RGB image`);
-    }
+    const image = imageInputShape(config.maxBatchSize > 0 ? input.dims : input.dims.slice(1));
+    if (!image) throw new LayoutError('E_SHAPE_MISMATCH', `model '${opts.model}' input ${JSON.stringify(input.dims)} is not a fixed RGB image ([3,H,W] or [H,W,3])`);
     const wire = WIRE[input.datatype];
     if (!wire) throw new LayoutError('E_UNSUPPORTED_DTYPE', `model '${opts.model}' takes ${input.datatype}; only UINT8, FP16 and FP32 images are supported`);
     this.inputDType = wire;
     this.datatype = input.datatype;
     this.inputName = input.name;
     this.outputName = output.name;
-    this.inputHeight = dims[1];
-    this.inputWidth = dims[2];
+    this.inputLayout = image.layout;
+    this.inputHeight = image.height;
+    this.inputWidth = image.width;
     this.layout = opts.layout ?? layoutFromOutputDims(config.maxBatchSize > 0 ? output.dims : output.dims.slice(1));
     if (this.layout.kind === 'classification') throw new LayoutError('E_UNKNOWN_LAYOUT', `model '${opts.model}' is a classifier, not a detector`);
     this.decoder = new DetectionDecoder(opts.labels ? { labels: opts.labels } : {});
@@ -82,7 +85,7 @@ export class RemoteDetector {
   private toWire(img: LetterboxedImage, i: number): TensorData {
     const n = 3 * this.inputWidth * this.inputHeight;
     const d = img?.data;
-    if (!d || d.length !== n) throw new OptionError('E_INVALID_OPTION', `image ${i}: expected ${n} elements (3×${this.inputHeight}×${this.inputWidth}), got ${d?.length}`);
+    if (!d || d.length !== n) throw new OptionError('E_INVALID_OPTION', `image ${i}: expected ${n} elements (${this.inputLayout} ${this.inputHeight}×${this.inputWidth}), got ${d?.length}`);
     if (this.inputDType === 'uint8') {
       if (d instanceof Uint8Array) return d;
       if (d instanceof Float32Array) {
@@ -117,7 +120,8 @@ export class RemoteDetector {
     const index: number[] = [];
     images.forEach((img, i) => {
       try {
-        items.push([{ name: this.inputName, datatype: this.datatype, shape: [3, this.inputHeight, this.inputWidth], data: this.toWire(img, i) }]);
+        const shape = this.inputLayout === 'nchw' ? [3, this.inputHeight, this.inputWidth] : [this.inputHeight, this.inputWidth, 3];
+        items.push([{ name: this.inputName, datatype: this.datatype, shape, data: this.toWire(img, i) }]);
         index.push(i);
       } catch (e) {
         early[i] = { ok: false, error: e as SightlineError };
@@ -152,4 +156,12 @@ export class RemoteDetector {
     });
     return out;
   }
+}
+
+/** [3,H,W] → channels first, [H,W,3] → channels last (first wins for [3,H,3]); null for anything else. */
+export function imageInputShape(dims: readonly number[]): { layout: RemoteInputLayout; height: number; width: number } | null {
+  if (dims.length !== 3 || dims.some((d) => !Number.isInteger(d) || d <= 0)) return null;
+  if (dims[0] === 3) return { layout: 'nchw', height: dims[1], width: dims[2] };
+  if (dims[2] === 3) return { layout: 'nhwc', height: dims[0], width: dims[1] };
+  return null;
 }

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireShared, sharedPath } from '@sightline/testkit';
-import { TritonHttpClient } from '../src/index.js';
+import { computeLetterbox } from '@sightline/core';
+import { matchDetections } from '@sightline/testkit';
+import { RemoteDetector, TritonHttpClient } from '../src/index.js';
 import { TritonGrpcClient } from '../src/grpc/index.js';
 import { parsePbtxt, writeModelRepository, type PbParsed } from '../src/modelRepository/index.js';
 import { numpy2VenvBin, startTritonServer, type TritonServerHandle } from './harness/index.js';
@@ -120,6 +122,27 @@ describe.skipIf(!ok).each(stubPythons)('generated model repository on tritonserv
     for (let i = 0; i < x.length; i++) maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
     expect(maxDiff).toBeLessThan(1e-3);
     expect(a.bytesSent).toBeLessThan(b.bytesSent / 3.9);
+  });
+
+  it('RemoteDetector calls the generated models as written (FP32 CHW, UINT8 HWC, end-to-end) and gets the reference detections', async () => {
+    const ref = JSON.parse(readFileSync(sharedPath('reference', 'detect_yolov8n.json'), 'utf8')) as { images: Record<string, { width: number; height: number; detections: RefDet[] }> };
+    const bus = ref.images['bus.jpg'];
+    const geometry = computeLetterbox(bus.width, bus.height, 640, 640);
+    const hwc = busUint8Hwc();
+    const chw = new Float32Array(new Uint8Array(readFileSync(sharedPath('reference', 'bus_letterbox_input_f32.bin'))).buffer);
+    const want = { yolov8n: ['float32', 'nchw', 'yolov8'], yolov8n_uint8: ['uint8', 'nhwc', 'yolov8'], yolov8n_e2e: ['uint8', 'nhwc', 'end2end'] };
+    for (const [model, [dtype, layout, kind]] of Object.entries(want)) {
+      const d = await RemoteDetector.create({ client: http, model });
+      expect([d.inputDType, d.inputLayout, d.layout.kind], model).toEqual([dtype, layout, kind]);
+      const [r] = await d.detect([{ data: dtype === 'uint8' ? hwc : chw, geometry }], { conf: 0.25, iou: 0.7 });
+      if (!r.ok) throw r.error;
+      const m = matchDetections(r.detections, bus.detections, { minScore: 0, minIou: 0.99, scoreTol: 1e-3 });
+      expect(m.misses, model).toEqual([]);
+      expect(m.maxBoxError, model).toBeLessThan(1);
+      expect(r.detections.length, model).toBe(bus.detections.length);
+      if (model === 'yolov8n_e2e') expect(r.bytesReceived).toBeLessThan(8 * 1024);
+      if (dtype === 'uint8') expect(r.bytesSent).toBeLessThan(640 * 640 * 3 + 4096);
+    }
   });
 
   it('the end-to-end ensemble reproduces the reference detections for bus.jpg (gRPC)', async () => {

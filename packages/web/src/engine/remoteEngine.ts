@@ -49,7 +49,7 @@ export class RemoteEngine {
     if (!d) throw new RemoteError('E_REMOTE_PROTOCOL', 'this remote engine is a classifier');
     const t0 = now();
     const prepared = pixels.map((px) => {
-      const r = this.letterbox.run(px, { width: d.inputWidth, height: d.inputHeight, dtype: d.inputDType });
+      const r = this.letterbox.run(px, { width: d.inputWidth, height: d.inputHeight, dtype: d.inputDType, layout: d.inputLayout });
       // The preprocessor reuses its buffer: each in-flight image needs its own copy.
       return { data: r.data.slice(), geometry: r.geometry };
     });
