@@ -1,5 +1,5 @@
 /** Node image classifier: sharp decoding → core resize + center crop → runtime → core top-k. */
-import { ClassifyPreprocessor, EngineError, OptionError, classifyTopK, SerialQueue, type ClassScore, type PixelBuffer } from '@sightline/core';
+import { ClassifyPreprocessor, EngineError, LayoutError, OptionError, classifyTopK, SerialQueue, type ClassScore, type PixelBuffer } from '@sightline/core';
 import { toPixels, type NodeImageInput } from './image/toPixels.js';
 import { BatchRunner } from './runtime/batchRunner.js';
 import { resultFields } from './runtime/resultFields.js';
@@ -21,7 +21,15 @@ function checkTopK(k: unknown): number {
 export async function createEngineClassifier(options: NodeClassifierOptions): Promise<NodeClassifier> {
   const defaultTopK = checkTopK(options.topK ?? 5);
   const { plan, engine, info } = await createRuntime('classify', options);
-  if (plan.width !== plan.height) throw new OptionError('E_INVALID_OPTION', `classifier input must be square, got ${plan.width}×${plan.height}`);
+  if (plan.width !== plan.height) {
+    await engine.dispose();
+    throw new OptionError('E_INVALID_OPTION', `classifier input must be square, got ${plan.width}×${plan.height}`);
+  }
+  if (engine.inputDataType === 'uint8' || engine.inputLayout === 'nhwc') {
+    // The mean/std normalisation happens here: a server model must take the normalised float tensor.
+    await engine.dispose();
+    throw new LayoutError('E_UNSUPPORTED_DTYPE', `a remote classifier must take a float [3,S,S] input; '${options.remote?.model}' takes ${engine.inputDataType} ${engine.inputLayout ?? 'nchw'}`);
+  }
   const crop = new ClassifyPreprocessor();
   const runner = new BatchRunner(engine, plan.width, plan.height);
   const queue = new SerialQueue();

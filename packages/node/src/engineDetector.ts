@@ -42,8 +42,8 @@ export async function createEngineDetector(options: NodeDetectorOptions): Promis
       const pixels: PixelBuffer[] = decoded.map((d) => d.pixels);
       const staged = await runner.run<LetterboxGeometry, Detection[]>(
         pixels,
-        (px, out) => letterbox.run(px, { width: plan.width, height: plan.height, dtype: engine.inputDataType, out }).geometry,
-        (output, b, geometry) => decoder.decode(output, plan.layout, geometry, o, b),
+        (px, out) => letterbox.run(px, { width: plan.width, height: plan.height, dtype: engine.inputDataType, layout: engine.inputLayout ?? 'nchw', out }).geometry,
+        (output, b, geometry) => decoder.decode(output, info.layout, geometry, o, b),
       );
       return staged.map((s, i) => ({ detections: s.value, ...resultFields(engine.backend, pixels[i], decoded[i].decodeMs, s) }));
     });

@@ -83,7 +83,7 @@ export interface NodeModelInfo {
   task: 'detect' | 'classify';
   inputName: string;
   outputName: string;
-  inputDataType: 'float32' | 'float16';
+  inputDataType: 'float32' | 'float16' | 'uint8';
   /** [height, width] the model sees. */
   inputSize: [number, number];
   layout: OutputLayout;

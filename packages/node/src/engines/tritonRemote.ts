@@ -1,11 +1,13 @@
 /**
  * Remote engine: the same pre/post-processing runs here and only the model call goes to Triton (KServe v2
- * over HTTP or gRPC), so local and remote results differ only by the server's arithmetic.
+ * over HTTP or gRPC), so local and remote results differ only by the server's arithmetic. The served model
+ * decides the wire format, as in the browser's RemoteDetector: FP32, FP16 or UINT8 pixels (normalised on the
+ * server), channels first or last, and a raw head or end-to-end rows (NMS on the server).
  */
-import { OptionError, RemoteError } from '@sightline/core';
-import { EndpointPool, TritonHttpClient, type InferenceClient, type InferOutput, type KServeDataType } from '@sightline/triton';
+import { LayoutError, OptionError, RemoteError, type OutputLayout } from '@sightline/core';
+import { EndpointPool, TritonHttpClient, imageInputShape, layoutFromOutputDims, type InferenceClient, type InferOutput, type KServeDataType } from '@sightline/triton';
 import { nodeHttpTransport } from '@sightline/triton/node';
-import type { EngineData, EngineModel, EngineRun, EngineTensor, InferenceEngine } from './inferenceEngine.js';
+import type { EngineData, EngineInput, EngineInputType, EngineModel, EngineRun, InferenceEngine } from './inferenceEngine.js';
 
 export interface RemoteOptions {
   /** Server base URL (http://host:port for HTTP, host:port or grpc://host:port for gRPC). */
@@ -43,6 +45,21 @@ export async function createInferenceClient(remote: RemoteOptions): Promise<Infe
   return new EndpointPool({ endpoints: await Promise.all(urls.map(one)) });
 }
 
+/**
+ * The served output's layout where it is another kind of detection head than the local file's (a server
+ * running NMS answers end-to-end rows for a raw-head model); undefined where the local layout applies.
+ */
+function served(dims: readonly number[], local: OutputLayout | undefined): OutputLayout | undefined {
+  if (!local || local.kind === 'classification') return undefined;
+  let layout: OutputLayout;
+  try {
+    layout = layoutFromOutputDims(dims);
+  } catch {
+    return undefined; // unreadable dims: the local layout decides, and a wrong shape fails per call
+  }
+  return layout.kind !== local.kind && layout.kind !== 'classification' ? layout : undefined;
+}
+
 function toEngineData(o: InferOutput): EngineData {
   if (o.datatype === 'FP32' && o.data instanceof Float32Array) return o.data;
   if (o.datatype === 'FP16' && o.data instanceof Uint16Array) return o.data;
@@ -57,28 +74,42 @@ export interface RemoteEngine extends InferenceEngine {
   readonly client: InferenceClient;
 }
 
+const INPUT_TYPES: Partial<Record<KServeDataType, EngineInputType>> = { FP32: 'float32', FP16: 'float16', UINT8: 'uint8' };
+
 export async function createTritonEngine(remote: RemoteOptions, local: EngineModel | null): Promise<RemoteEngine> {
   const client = await createInferenceClient(remote);
   let closed = false;
   try {
     const cfg = await client.modelConfig(remote.model);
     const input = cfg.inputs.length === 1 ? cfg.inputs[0] : cfg.inputs.find((i) => i.name === local?.inputName);
-    const output = cfg.outputs.length === 1 ? cfg.outputs[0] : cfg.outputs.find((o) => o.name === local?.outputName);
+    // The local file's output name where the server has it; else the first output (the generated end-to-end
+    // ensemble has 'detections' first, then 'num_detections'), as the browser's RemoteDetector does.
+    const output = cfg.outputs.find((o) => o.name === local?.outputName) ?? (input ? cfg.outputs[0] : undefined);
     if (!input || !output) {
       throw new RemoteError('E_REMOTE_PROTOCOL', `model '${remote.model}' on the server has inputs [${cfg.inputs.map((i) => i.name)}] / outputs [${cfg.outputs.map((o) => o.name)}]; cannot tell which to use`);
     }
     const datatype: KServeDataType = input.datatype;
-    if (datatype !== 'FP32' && datatype !== 'FP16') {
-      throw new RemoteError('E_REMOTE_PROTOCOL', `server model input '${input.name}' is ${datatype}; FP32 or FP16 expected`);
+    const inputDataType = INPUT_TYPES[datatype];
+    if (!inputDataType) throw new RemoteError('E_REMOTE_PROTOCOL', `server model input '${input.name}' is ${datatype}; FP32, FP16 or UINT8 expected`);
+    const batched = cfg.maxBatchSize > 0;
+    const image = imageInputShape(batched ? input.dims : input.dims.slice(1));
+    if (!image) throw new RemoteError('E_REMOTE_PROTOCOL', `server model input '${input.name}' ${JSON.stringify(input.dims)} is not a fixed RGB image ([3,H,W] or [H,W,3])`);
+    if (local && (image.height !== local.inputSize[0] || image.width !== local.inputSize[1])) {
+      throw new LayoutError('E_SHAPE_MISMATCH', `server model '${remote.model}' takes ${image.height}×${image.width} images; the local model ${local.inputSize[0]}×${local.inputSize[1]}`, {
+        details: { server: [image.height, image.width], local: [...local.inputSize] },
+      });
     }
+    const outputLayout = served(output.dims.slice(batched ? 0 : 1), local?.layout);
     // max_batch_size 0 means the dims include the batch, which our models fix at 1.
-    const maxBatch = cfg.maxBatchSize > 0 ? cfg.maxBatchSize : 1;
+    const maxBatch = batched ? cfg.maxBatchSize : 1;
     const engine: RemoteEngine = {
       backend: client.protocol === 'grpc' ? 'triton-grpc' : 'triton-http',
       maxBatch,
       client,
-      inputDataType: datatype === 'FP16' ? 'float16' : 'float32',
-      async run(t: EngineTensor): Promise<EngineRun> {
+      inputDataType,
+      inputLayout: image.layout,
+      ...(outputLayout ? { outputLayout } : {}),
+      async run(t: EngineInput): Promise<EngineRun> {
         if (closed) throw new RemoteError('E_DISPOSED', 'remote engine is disposed');
         const res = await client.infer(remote.model, {
           inputs: [{ name: input.name, datatype, shape: [...t.dims], data: t.data }],

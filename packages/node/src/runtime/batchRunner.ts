@@ -4,10 +4,12 @@
  * across calls and grows only when a larger chunk arrives.
  */
 import type { PixelBuffer, PreprocessOut } from '@sightline/core';
-import type { EngineData, EngineTensor, InferenceEngine } from '../engines/inferenceEngine.js';
+import type { EngineInputData, EngineTensor, InferenceEngine } from '../engines/inferenceEngine.js';
 
 /** Dynamic-batch chunks stay below ~80 MB of float32 input at 640×640. */
 export const MAX_CHUNK = 16;
+
+const INPUT_ARRAYS = { float32: Float32Array, float16: Uint16Array, uint8: Uint8Array } as const;
 
 export interface StageResult<R> {
   value: R;
@@ -18,7 +20,7 @@ export interface StageResult<R> {
 }
 
 export class BatchRunner {
-  private buffer: EngineData = new Float32Array(0);
+  private buffer: EngineInputData = new Float32Array(0);
 
   constructor(
     private readonly engine: InferenceEngine,
@@ -26,12 +28,10 @@ export class BatchRunner {
     private readonly height: number,
   ) {}
 
-  private input(images: number): EngineData {
+  private input(images: number): EngineInputData {
     const need = images * 3 * this.width * this.height;
-    const fp16 = this.engine.inputDataType === 'float16';
-    if (this.buffer.length < need || (fp16 ? !(this.buffer instanceof Uint16Array) : !(this.buffer instanceof Float32Array))) {
-      this.buffer = fp16 ? new Uint16Array(need) : new Float32Array(need);
-    }
+    const Type = INPUT_ARRAYS[this.engine.inputDataType];
+    if (this.buffer.length < need || !(this.buffer instanceof Type)) this.buffer = new Type(need);
     return need === this.buffer.length ? this.buffer : this.buffer.subarray(0, need);
   }
 
@@ -53,7 +53,8 @@ export class BatchRunner {
         pre.push(performance.now() - t);
       }
       const t0 = performance.now();
-      const { output, bytes } = await this.engine.run({ data, dims: [n, 3, this.height, this.width] });
+      const dims = this.engine.inputLayout === 'nhwc' ? [n, this.height, this.width, 3] : [n, 3, this.height, this.width];
+      const { output, bytes } = await this.engine.run({ data, dims });
       const inferenceMs = (performance.now() - t0) / n;
       for (let b = 0; b < n; b++) {
         const t = performance.now();

@@ -14,7 +14,7 @@ export interface Runtime {
 export async function createRuntime(task: 'detect' | 'classify', o: NodeEngineOptions): Promise<Runtime> {
   const bytes = await loadModelBytes(o.model);
   const plan = planModel(bytes, task, { labels: o.labels, layout: o.layout, inputSize: o.inputSize });
-  const model: EngineModel = { inputName: plan.inputName, outputName: plan.outputName, inputDataType: plan.inputDataType, maxBatch: plan.maxBatch };
+  const model: EngineModel = { inputName: plan.inputName, outputName: plan.outputName, inputDataType: plan.inputDataType, maxBatch: plan.maxBatch, inputSize: [plan.height, plan.width], layout: plan.layout };
   const { engine, fallbacks } = await selectEngine(bytes, model, { backend: o.backend ?? 'auto', remote: o.remote, intraOpNumThreads: o.intraOpNumThreads });
   const info: NodeModelInfo = {
     backend: engine.backend,
@@ -23,7 +23,7 @@ export async function createRuntime(task: 'detect' | 'classify', o: NodeEngineOp
     outputName: plan.outputName,
     inputDataType: engine.inputDataType,
     inputSize: [plan.height, plan.width],
-    layout: plan.layout,
+    layout: engine.outputLayout ?? plan.layout,
     labels: plan.labels,
     maxBatch: engine.maxBatch,
     modelBytes: plan.modelBytes,
