@@ -75,6 +75,15 @@ const PROBE_BATCH = 4;
 /** How stale a path's estimate may get before a small call re-measures it, and how much dearer it may look. */
 const REFRESH_MS = 10_000;
 const REFRESH_FACTOR = 1.5;
+/**
+ * Between those, a path that looks only a little dearer is re-measured after every ~(ratio − 1) / EXPLORE_COST
+ * calls that went elsewhere (at least EXPLORE_MIN_CALLS): if the estimate was right, that costs at most
+ * EXPLORE_COST of the calls' time; if it was wrong (one noisy start-up probe made the cheaper path look 40 %
+ * dearer, so a whole run went to the other one), a few calls correct it. The closer the two look, the more
+ * often, since that is where a wrong estimate is likeliest to decide and exploring costs least.
+ */
+const EXPLORE_COST = 0.01;
+const EXPLORE_MIN_CALLS = 4;
 
 /** Codes that describe the item itself: running it elsewhere would fail the same way. */
 const ITEM_FAULTS: ReadonlySet<SightlineErrorCode> = new Set<SightlineErrorCode>([
@@ -109,8 +118,16 @@ export class HybridRouter<TItem, TResult> {
   private lastCallEnd = Number.NEGATIVE_INFINITY;
   /** When each path last produced a sample (or was sent a refresh call); seeds count as fresh at creation. */
   private readonly lastSampleAt: { local: number; remote: number };
+  /** Calls routed without each path since it last got one. */
+  private readonly callsWithout = { local: 0, remote: 0 };
   /** Since when an unmeasured path has been setting aside overlapped samples, waiting for a solo one. */
   private readonly heldBackSince: { local: number | null; remote: number | null } = { local: null, remote: null };
+  /**
+   * Tail of the calls that run one at a time while the paths contend: they share one resource, and two calls
+   * on it at once only slow each other down (measured: combined rate 0.7-1.0× one path's), so a call placed on
+   * the other path waits for the one running instead of overlapping it — one queue, as a fixed path has.
+   */
+  private contendedTail: Promise<void> = Promise.resolve();
   /** When overlap may be tried again while the paths contend (null: not contended, or not yet scheduled). */
   private reprobeAt: number | null = null;
   private reprobeWait: number;
@@ -147,15 +164,23 @@ export class HybridRouter<TItem, TResult> {
 
   /** `commit`: this decision is going to run, so a re-probe it takes is spent and the back-off advances. */
   private decide(batchSize: number, commit: boolean): RouteDecision {
-    const d = this.decideRoute(batchSize, commit);
-    return this.refreshing(d, commit) ?? d;
+    const d0 = this.decideRoute(batchSize, commit);
+    const d = this.refreshing(d0, commit) ?? d0;
+    if (commit) {
+      for (const side of ['local', 'remote'] as const) {
+        const used = side === 'local' ? d.localCount > 0 : d.remoteCount > 0;
+        this.callsWithout[side] = used ? 0 : this.callsWithout[side] + 1;
+      }
+    }
+    return d;
   }
 
   /**
    * A path the policy stopped choosing is never measured again, so an estimate that came out too high (one
-   * noisy probe call, a busy moment) would stick for good. Every REFRESH_MS, a small call goes to such a path
-   * when its estimate is within REFRESH_FACTOR of the chosen one's — alone on the machine when the paths
-   * contend, so the sample is a solo one. Costs at most one slower small call per REFRESH_MS.
+   * noisy probe call, a busy moment) would stick for good. A small call goes to such a path when its estimate
+   * is within REFRESH_FACTOR of the chosen one's and it was last measured REFRESH_MS ago, or sooner by call
+   * count the closer the two look (EXPLORE_COST) — never to a path that is busy, and alone on the machine when
+   * the paths contend, so the sample is a solo one.
    */
   private refreshing(d: RouteDecision, commit: boolean): RouteDecision | null {
     if (d.reason !== 'cost-model' && d.reason !== 'contended') return null;
@@ -163,14 +188,16 @@ export class HybridRouter<TItem, TResult> {
     const chosen = d.target;
     const other: PathSide = chosen === 'local' ? 'remote' : 'local';
     const model = other === 'local' ? this.localModel : this.remoteModel;
-    const t = this.now();
-    if (!model.known || t - this.lastSampleAt[other] < REFRESH_MS) return null;
+    if (!model.known) return null;
     const n = d.localCount + d.remoteCount;
-    const chosenMs = (chosen === 'local' ? this.localModel : this.remoteModel).predict(n);
-    if (!(model.predict(n) <= chosenMs * REFRESH_FACTOR)) return null;
+    const ratio = model.predict(n) / (chosen === 'local' ? this.localModel : this.remoteModel).predict(n);
+    if (!(ratio <= REFRESH_FACTOR)) return null;
+    const t = this.now();
+    const stale = t - this.lastSampleAt[other] >= REFRESH_MS;
+    if (!stale && this.callsWithout[other] < Math.max(EXPLORE_MIN_CALLS, Math.ceil((ratio - 1) / EXPLORE_COST))) return null;
     if (other === 'remote' && !(this.remote?.available() && this.breaker.allowsTraffic)) return null;
     if (other === 'local' && !this.local?.available()) return null;
-    if (d.reason === 'contended' && (this.activity.busy('local') || this.activity.busy('remote'))) return null;
+    if (this.activity.busy(other) || (d.reason === 'contended' && this.activity.busy(chosen))) return null;
     if (commit) this.lastSampleAt[other] = t; // one refresh at a time
     const { chunkSize: _unused, ...rest } = d;
     return { ...rest, target: other, reason: 'probe', localCount: other === 'local' ? n : 0, remoteCount: other === 'remote' ? n : 0 };
@@ -345,6 +372,7 @@ export class HybridRouter<TItem, TResult> {
       markAll(idx, new SightlineError('E_BACKEND_UNAVAILABLE', `no ${side} path configured`));
       return failed;
     }
+    const oneAtATime = reason === 'contended' || (reason === 'probe' && this.assessContention().contended);
     // The whole call counts as queued work on this path until each chunk is done.
     const predicted = model.known ? model.predict(idx.length) : 0;
     let pending = predicted;
@@ -357,7 +385,8 @@ export class HybridRouter<TItem, TResult> {
           markAll(part, new SightlineError('E_REMOTE_UNAVAILABLE', 'remote circuit breaker is open'));
           continue;
         }
-        const { results, sample } = await this.exec(side, runner, part.map((i) => items[i]), signal);
+        const call = () => this.exec(side, runner, part.map((i) => items[i]), signal);
+        const { results, sample } = oneAtATime ? await this.inTurn(call) : await call();
         const done = (predicted * part.length) / idx.length;
         this.busy[side] = Math.max(0, this.busy[side] - done);
         pending -= done;
@@ -384,6 +413,19 @@ export class HybridRouter<TItem, TResult> {
       this.busy[side] = Math.max(0, this.busy[side] - pending);
     }
     return failed;
+  }
+
+  /** Runs `fn` after every earlier contended call has ended (see contendedTail). */
+  private async inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const before = this.contendedTail;
+    let done!: () => void;
+    this.contendedTail = new Promise<void>((r) => (done = r));
+    try {
+      await before;
+      return await fn();
+    } finally {
+      done();
+    }
   }
 
   /** One call on one path, with its service time and overlap; a thrown error becomes every item's error. */
