@@ -7,10 +7,9 @@
 // with 64-image batches; batches only. ROUNDS rounds, strategy order shuffled per round (seeded), a fresh router per run
 // (the policy pays its start-up probe at creation, outside the measured window, like model loading).
 //
-// GPU machine (after the pack prologue of ../shared/device/webgpu-node-pack.sh, .device-webgpu carried, and
-// tritonserver started on a repository written by triton_gpu_repo.py, HTTP on 18000):
-//   SIGHTLINE_ORT_DIR=/tmp/dw/ort node --import /tmp/dw/setup.mjs bench/device/hybrid-gpu.mjs \
-//     --model X.onnx --images .device-hybrid --url http://127.0.0.1:18000 --remote-model yolov8n_u8
+// GPU machine: bench/device/stage-hybrid-gpu.sh here, then two device calls (serve-triton-gpu.sh starts the
+// server on a repository written by triton_gpu_repo.py, HTTP on 18000; run-hybrid-gpu.sh runs this with
+// --remote-model yolov8n_e2e (server-side NMS, 7 KB down per image) or yolov8n_u8 (raw head, 2.8 MB down)).
 // CPU smoke here (SwiftShader through Dawn, a tiny generated model served by the local tritonserver):
 //   LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node bench/device/hybrid-gpu.mjs --tiny 1
 // Options: --rounds 3 --frames 300 --batch 64 --batches 3 --out bench/results/hybrid-gpu-h100.json
@@ -28,7 +27,7 @@ register('./sightline-resolve.mjs', import.meta.url);
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, arr) => (v.startsWith('--') && a.push([v.slice(2), arr[i + 1]]), a), []));
 const tiny = !!+(args.tiny ?? 0);
-const ROUNDS = +(args.rounds ?? (tiny ? 1 : 3));
+const ROUNDS = +(args.rounds ?? (tiny ? 1 : 5));
 const FRAMES = +(args.frames ?? (tiny ? 20 : 300));
 const BATCH = +(args.batch ?? (tiny ? 8 : 64));
 const BATCHES = +(args.batches ?? 3);
@@ -54,7 +53,7 @@ const { HybridEngine } = await webDist('engine/hybridEngine.js');
 // 3. Model, server, images.
 let modelBytes;
 let url = args.url;
-let remoteModel = args['remote-model'] ?? 'yolov8n_u8';
+let remoteModel = args['remote-model'] ?? 'yolov8n_e2e';
 let stopServer = async () => {};
 const work = mkdtempSync(join(tmpdir(), 'sightline-hybrid-gpu-'));
 if (tiny) {
@@ -115,12 +114,14 @@ const strategies = {
   // gets on this machine, the yardstick for "the policy matches the best fixed choice".
   'always-local, again (A/A)': { policy: { mode: 'local' }, probe: false },
 };
-const names = Object.keys(strategies);
-const allMixes = {
-  'frames only': { frames: FRAMES, batches: 0 },
-  'frames + batches': { frames: FRAMES, batches: BATCHES },
-  'batches only': { frames: 0, batches: BATCHES * 2 },
-};
+const names = Object.keys(strategies).filter((k) => !args.strategies || args.strategies.split(',').includes(k));
+const allMixes = Object.fromEntries(
+  Object.entries({
+    'frames only': { frames: FRAMES, batches: 0 },
+    'frames + batches': { frames: FRAMES, batches: BATCHES },
+    'batches only': { frames: 0, batches: BATCHES * 2 },
+  }).filter(([k]) => !args.mixes || args.mixes.split(',').includes(k)),
+);
 
 async function runMix(h, mix) {
   const frameLat = [], batchLat = [];
@@ -148,6 +149,7 @@ async function runMix(h, mix) {
       const t = performance.now();
       tally(await h.run(Array.from({ length: BATCH }, (_, i) => frame(i + b)), {}));
       batchLat.push(performance.now() - t);
+      if (process.env.DEBUG_BATCHES) log('  batch', b, Math.round(performance.now() - t), 'ms');
     }
   })();
   await Promise.all([stream, batches]);
@@ -197,7 +199,7 @@ const out = {
   machine: machine(),
   description:
     `Mixed workload, YOLOv8n: ${FRAMES} single frames (closed loop) and/or ${BATCH}-image batches; ${ROUNDS} rounds, strategy order shuffled per round (seeded), a fresh router per run after a 1-frame + 4-image warm-up. ` +
-    'Local = packages/web OnnxEngine on WebGPU (Dawn, onnxruntime-web native WebGPU EP, GPU letterbox and candidate filter); remote = packages/web RemoteEngine (fetch, KServe v2) → tritonserver 2.51 (nvidia-pytriton wheel) on the same GPU, python-backend model running the ONNX graph in PyTorch on CUDA (bench/device/triton_gpu_repo.py; UINT8 pixels up, FP32 [B,84,8400] down); the fixed strategies are the same HybridEngine pinned by policy.mode. "always-local, again (A/A)" is always-local run a second time in the same rounds and scored like the policy: its ratio is the noise band. ' +
+    `Local = packages/web OnnxEngine on WebGPU (Dawn, onnxruntime-web native WebGPU EP, GPU letterbox and candidate filter); remote = packages/web RemoteEngine (fetch, KServe v2) → tritonserver 2.51 (nvidia-pytriton wheel) on the same GPU, python-backend model running the ONNX graph in PyTorch on CUDA (bench/device/triton_gpu_repo.py; model ${remoteModel}: UINT8 pixels up, ${remoteModel.endsWith('_e2e') ? 'conf filter on the GPU and class-aware NMS on the server, FP32 [B,300,6] down' : 'FP32 [B,84,8400] down'}); the fixed strategies are the same HybridEngine pinned by policy.mode. "always-local, again (A/A)" is always-local run a second time in the same rounds and scored like the policy: its ratio is the noise band. ` +
     '`vs_best_fixed` = median images/s ÷ the better fixed strategy\'s median; `_rounds` = that ratio within each round (min / median / max).',
   local_engine: { backend: local.info.backend, create_ms: r3(localCreateMs) },
   remote: { url, model: remoteModel },

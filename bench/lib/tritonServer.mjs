@@ -20,7 +20,8 @@ function freePort() {
   });
 }
 
-export async function startTritonForBench(repos) {
+/** `cpus`: pin the server to these cores (taskset list, e.g. '1'), so it works on hardware of its own. */
+export async function startTritonForBench(repos, { cpus } = {}) {
   const [http, grpc, metrics] = [await freePort(), await freePort(), await freePort()];
   const sp = readdirSync(join(venv, 'lib')).map((d) => join(venv, 'lib', d, 'site-packages', 'nvidia_pytriton.libs')).find((d) => existsSync(d));
   const args = [
@@ -31,7 +32,10 @@ export async function startTritonForBench(repos) {
     '--backend-config=python,shm-default-byte-size=67108864', '--backend-config=python,shm-growth-byte-size=67108864',
   ];
   const env = { ...process.env, LD_LIBRARY_PATH: [sp, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'), PATH: `${join(venv, 'bin')}:${process.env.PATH}`, OMP_NUM_THREADS: '1' };
-  const p = spawn(join(runtime, 'bin', 'tritonserver'), args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const bin = join(runtime, 'bin', 'tritonserver');
+  // taskset execs the server in place: same pid, same process group.
+  const [cmd, argv] = cpus ? ['taskset', ['-c', cpus, bin, ...args]] : [bin, args];
+  const p = spawn(cmd, argv, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   p.stdout.on('data', (b) => (log = (log + b).slice(-20000)));
   p.stderr.on('data', (b) => (log = (log + b).slice(-20000)));
