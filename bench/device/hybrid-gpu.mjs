@@ -13,6 +13,7 @@
 // CPU smoke here (SwiftShader through Dawn, a tiny generated model served by the local tritonserver):
 //   LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node bench/device/hybrid-gpu.mjs --tiny 1
 // Options: --rounds 3 --frames 300 --batch 64 --batches 3 --out bench/results/hybrid-gpu-h100.json
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,15 @@ const BATCH = +(args.batch ?? (tiny ? 8 : 64));
 const BATCHES = +(args.batches ?? 3);
 const outFile = args.out ?? join(repoRoot, 'bench', 'results', tiny ? 'hybrid-gpu-smoke.json' : 'hybrid-gpu-h100.json');
 const log = (...a) => console.log('[hybrid-gpu]', ...a);
+/** The GPU, for the results' name and machine line (nvidia-smi where there is one). */
+const gpu = (() => {
+  try {
+    const name = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8' }).trim().split('\n')[0];
+    return { name, tag: /H200/.test(name) ? 'h200' : /H100/.test(name) ? 'h100' : 'gpu' };
+  } catch {
+    return { name: '', tag: 'gpu' };
+  }
+})();
 
 // 1. navigator.gpu: from /tmp/dw/setup.mjs on the GPU machine; here, from the npm `webgpu` package.
 await installNavigatorGpu();
@@ -159,8 +169,11 @@ async function runMix(h, mix) {
 
 const results = {};
 let totalErrors = 0;
+let roundsDone = 0;
 try {
   for (const { round, mixName, mix, name } of schedule(ROUNDS, allMixes, names)) {
+    // Results are written after every round, so a run cut short by the device's time limit still reports.
+    if (round > roundsDone) writeOut((roundsDone = round));
     const acc = ((results[mixName] ??= {})[name] ??= newAccumulator());
     let counting = false;
     const onRoute = routeCounter(acc, () => counting);
@@ -188,17 +201,25 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const rows = mixRows(results, names, (a) => ({ images_local_remote: `${a.paths.local} / ${a.paths.remote}` }));
+const { rows, remoteImages } = writeOut(ROUNDS);
 // A remote that never answered makes every row a local run in disguise: say so loudly.
-const remoteImages = Object.values(results).reduce((n, by) => n + by['always-remote'].paths.remote, 0);
 if (remoteImages === 0) log('REMOTE NEVER SUCCEEDED: every item was recomputed locally; the rows do not measure routing. Fallbacks:', JSON.stringify(Object.values(results)[0]?.['always-remote'].fallbacks));
-const policyEstimates = Object.fromEntries(Object.entries(results).map(([m, by]) => [m, by.policy.estimates.at(-1)]));
+log('wrote', outFile);
+for (const r of rows) log(JSON.stringify(r));
+await local.dispose();
+delete globalThis.navigator.gpu; // else Dawn keeps node alive
+process.exit(totalErrors !== 0 ? 1 : remoteImages === 0 ? 2 : 0);
+
+function writeOut(rounds) {
+const rows = mixRows(results, names, (a) => ({ images_local_remote: `${a.paths.local} / ${a.paths.remote}` }));
+const remoteImages = Object.values(results).reduce((n, by) => n + by['always-remote'].paths.remote, 0);
+const policyEstimates = Object.fromEntries(Object.entries(results).map(([m, by]) => [m, by.policy?.estimates.at(-1)]));
 const out = {
-  bench: tiny ? 'hybrid-gpu-smoke' : 'hybrid-gpu-h100',
+  bench: tiny ? 'hybrid-gpu-smoke' : `hybrid-gpu-${gpu.tag}`,
   date: new Date().toISOString(),
-  machine: machine(),
+  machine: `${gpu.name ? `${gpu.name}, ` : ''}${machine()}`,
   description:
-    `Mixed workload, YOLOv8n: ${FRAMES} single frames (closed loop) and/or ${BATCH}-image batches; ${ROUNDS} rounds, strategy order shuffled per round (seeded), a fresh router per run after a 1-frame + 4-image warm-up. ` +
+    `Mixed workload, YOLOv8n: ${FRAMES} single frames (closed loop) and/or ${BATCH}-image batches; ${rounds} rounds, strategy order shuffled per round (seeded), a fresh router per run after a 1-frame + 4-image warm-up. ` +
     `Local = packages/web OnnxEngine on WebGPU (Dawn, onnxruntime-web native WebGPU EP, GPU letterbox and candidate filter); remote = packages/web RemoteEngine (fetch, KServe v2) → tritonserver 2.51 (nvidia-pytriton wheel) on the same GPU, python-backend model running the ONNX graph in PyTorch on CUDA (bench/device/triton_gpu_repo.py; model ${remoteModel}: UINT8 pixels up, ${remoteModel.endsWith('_e2e') ? 'conf filter on the GPU and class-aware NMS on the server, FP32 [B,300,6] down' : 'FP32 [B,84,8400] down'}); the fixed strategies are the same HybridEngine pinned by policy.mode. "always-local, again (A/A)" is always-local run a second time in the same rounds and scored like the policy: its ratio is the noise band. ` +
     '`vs_best_fixed` = median images/s ÷ the better fixed strategy\'s median; `_rounds` = that ratio within each round (min / median / max).',
   local_engine: { backend: local.info.backend, create_ms: r3(localCreateMs) },
@@ -210,8 +231,5 @@ const out = {
   rows,
 };
 writeFileSync(outFile, JSON.stringify(out, null, 2) + '\n');
-log('wrote', outFile);
-for (const r of rows) log(JSON.stringify(r));
-await local.dispose();
-delete globalThis.navigator.gpu; // else Dawn keeps node alive
-process.exit(totalErrors !== 0 ? 1 : remoteImages === 0 ? 2 : 0);
+return { rows, remoteImages };
+}

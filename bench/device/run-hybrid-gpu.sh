@@ -11,5 +11,5 @@ python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:1800
 OUT=${OUT:-/tmp/out}
 SIGHTLINE_ORT_DIR=/tmp/dw/ort node --import /tmp/dw/setup.mjs bench/device/hybrid-gpu.mjs \
   --model .device-hybrid/yolov8n_dynamic_batch.onnx --images .device-hybrid --url http://127.0.0.1:18000 \
-  --out "$OUT/hybrid-gpu-h100.json" "$@" 2>&1 | tee "$OUT/hybrid-gpu.log"
+  --out "$OUT/hybrid-gpu.json" "$@" 2>&1 | tee "$OUT/hybrid-gpu.log"
 cp /tmp/triton.log "$OUT/triton.log" 2>/dev/null || true
