@@ -113,6 +113,18 @@ describe('local engines: failures', () => {
     }
   });
 
+  it('the caller keeps its model bytes: a Node Buffer (slice() is a view there) is copied, not transferred', async () => {
+    // As readFileSync returns a real model: a Buffer owning its ArrayBuffer (small ones come from Node's pool,
+    // which is never transferred; this tiny model would be one of those).
+    const buf = Buffer.allocUnsafeSlow(bytes.byteLength);
+    buf.set(bytes);
+    const a = await createOnnxruntimeNodeEngine(buf, model);
+    const b = await createOnnxruntimeNodeEngine(buf, model);
+    expect(buf.byteLength).toBe(bytes.byteLength);
+    expect(Buffer.compare(buf, Buffer.from(bytes))).toBe(0);
+    await Promise.all([a.dispose(), b.dispose()]);
+  });
+
   it('bytes the runtime refuses fail creation with E_SESSION_CREATE, and no thread is left behind', async () => {
     const garbage = new Uint8Array(1024).fill(7);
     await expect(createOnnxruntimeNodeEngine(garbage, model)).rejects.toMatchObject({ code: 'E_SESSION_CREATE' });

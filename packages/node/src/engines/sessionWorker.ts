@@ -78,7 +78,10 @@ export class SessionWorker {
         worker.off('exit', onExit);
         resolve(m);
       });
-      const copy = bytes.slice();
+      // A real copy: on a Node Buffer, slice() is a view, and transferring its (possibly pooled) ArrayBuffer
+      // would detach the caller's bytes.
+      const copy = new Uint8Array(bytes.byteLength);
+      copy.set(bytes);
       worker.postMessage({ op: 'create', bytes: copy, options: o.sessionOptions }, [copy.buffer]);
     }).catch(async (e: unknown) => {
       await worker.terminate();
