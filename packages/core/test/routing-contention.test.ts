@@ -453,6 +453,20 @@ describe('ContentionModel', () => {
     expect(a.contended).toBe(false);
     expect(a.gain).toBeGreaterThan(1.7);
   });
+  it('a call slowed by something it never overlapped does not teach a slowdown; one sample claims at most 4×', () => {
+    const c = new ContentionModel();
+    c.observe('local', 119, 120, 1);
+    c.observe('remote', 130, 131, 1);
+    // 363 ms for 119 ms of work with the other path busy 53 % of it: even stopped cold while overlapped, the
+    // other 47 % at full speed would have finished it. The cause is elsewhere (a JPEG decode on the same core).
+    c.observe('local', 119, 363, 0.53);
+    expect(c.slowdown('local')).toBeCloseTo(1.0, 1);
+    expect(c.assess(119, 130).contended).toBe(false);
+    // Fully overlapped and 10× slower: counted, but as 4× (the cap), averaged with what came before.
+    c.observe('local', 119, 1190, 1);
+    expect(c.slowdown('local')).toBeCloseTo((1 + 4) / 2, 1);
+  });
+
   it('property: the verdict is contended exactly when overlapping loses to the best path by more than the margin', () => {
     fc.assert(
       fc.property(

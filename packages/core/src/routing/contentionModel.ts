@@ -44,7 +44,12 @@ export interface ContentionAssessment {
   slowdown: { local: number; remote: number };
 }
 
-const MAX_SLOWDOWN = 20;
+/**
+ * Largest slowdown one sample may claim. Two paths sharing a resource slow each other ~2-3×; a larger figure is
+ * a disturbance, and with the newest sample weighted 0.5, an uncapped outlier (20 was the cap) flipped a
+ * verdict of independent paths (measured combined rate 1.9×) to contended in one call.
+ */
+const MAX_SLOWDOWN = 4;
 
 export class ContentionModel {
   readonly margin: number;
@@ -74,9 +79,12 @@ export class ContentionModel {
    */
   observe(side: PathSide, soloMs: number, actualMs: number, overlap: number, learnSlowdown = true): number {
     if (!(actualMs > 0) || !(overlap > 0)) return actualMs;
-    if (learnSlowdown && overlap >= this.minOverlap && soloMs > 0 && Number.isFinite(soloMs)) {
-      const denom = soloMs / actualMs - 1 + overlap;
-      const sample = denom > overlap / MAX_SLOWDOWN ? Math.max(0.5, overlap / denom) : MAX_SLOWDOWN;
+    // denom ≤ 0: the call ran slower than it could have even if overlap had stopped it cold (its other 1 − f ran
+    // at full speed); something this router does not see slowed it (a batch's JPEG decode on the same core took
+    // a frame from 119 to 363 ms at f = 0.53), so it says nothing about this path's slowdown by the other one.
+    const denom = soloMs / actualMs - 1 + overlap;
+    if (learnSlowdown && overlap >= this.minOverlap && soloMs > 0 && Number.isFinite(soloMs) && denom > 0) {
+      const sample = Math.min(MAX_SLOWDOWN, Math.max(0.5, overlap / denom));
       const k = this.k[side];
       this.k[side] = Number.isNaN(k) || this.fresh[side] ? sample : k + this.alpha * (sample - k);
       this.fresh[side] = false;
