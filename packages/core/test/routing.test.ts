@@ -37,6 +37,18 @@ describe('LatencyModel', () => {
     for (let i = 0; i < 20; i++) m.observe(1, 50);
     expect(m.predict(1)).toBeGreaterThan(45);
   });
+  it('a stream of frames does not erase what a batch costs (each size class forgets only with its own calls)', () => {
+    const m = new LatencyModel();
+    for (let i = 0; i < 2; i++) m.observe(64, 1000);
+    m.observe(4, 80);
+    for (let i = 0; i < 300; i++) m.observe(1, 21 + (i % 3) - 1);
+    expect(m.predict(1)).toBeCloseTo(21, -0.5);
+    expect(m.predict(64) / 1000).toBeGreaterThan(0.9);
+    expect(m.predict(64) / 1000).toBeLessThan(1.1);
+    // A size class that gets slower is tracked by its own calls.
+    for (let i = 0; i < 10; i++) m.observe(64, 2000);
+    expect(m.predict(64)).toBeGreaterThan(1600);
+  });
   it('ignores nonsense samples', () => {
     const m = new LatencyModel();
     m.observe(0, 5);

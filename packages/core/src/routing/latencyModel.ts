@@ -1,7 +1,14 @@
 /**
  * Online estimate of one path's cost: latency(n) ≈ fixedMs + perImageMs · n for a call of n images.
- * Fitted by exponentially-forgotten least squares over measured calls, so it tracks a device that warms up,
- * throttles or gets busier, and works from a single sample (then the fixed part is taken from the prior).
+ * Calls are kept by size class (1, 2-3, 4-7, 8-15, …), each class an exponentially-forgotten mean of its own
+ * recent calls. Predictions interpolate between the classes' means (a GPU's cost per image falls with batch
+ * size, so one straight line misplaces single frames by ~10 %); `estimate` is the least-squares line through
+ * them, for the policy's split and threshold arithmetic. Each class forgets only as its own calls
+ * arrive: with one forgetting clock over all calls, a stream of 300 single frames erased what a 64-image batch
+ * costs (the slope then came from the batches' fading weight and the frames' noise: 3 ms per image fitted
+ * against 15-20 measured on the H100), and batches were placed by a fit that no longer described them.
+ * A class still tracks a device that warms up, throttles or gets busier; a single class works from one sample
+ * (the fixed part then comes from the prior).
  */
 export interface LatencyEstimate {
   fixedMs: number;
@@ -10,23 +17,32 @@ export interface LatencyEstimate {
 }
 
 export interface LatencyModelOptions {
-  /** Weight of the newest sample (0..1]; 0.2 ≈ the last ~10 calls matter. */
+  /** Weight of the newest sample within its size class (0..1]; 0.2 ≈ the class's last ~10 calls matter. */
   alpha?: number;
   /** Prior used until measurements arrive (e.g. from a probe or user configuration). */
   prior?: Partial<LatencyEstimate>;
 }
 
+/** Weight of a class in the fit: its calls, up to this many (a busy class must not drown the others). */
+const MAX_CLASS_WEIGHT = 4;
+
+interface SizeClass {
+  /** Forgotten sums: weight, images, milliseconds. */
+  w: number;
+  n: number;
+  t: number;
+  calls: number;
+}
+
 export class LatencyModel {
   private readonly alpha: number;
-  private sw = 0;
-  private sn = 0;
-  private st = 0;
-  private snn = 0;
-  private snt = 0;
+  private readonly classes = new Map<number, SizeClass>();
   private fixed: number;
   private perImage: number;
   private count = 0;
   private fixedFitted: boolean;
+  /** Class means (images, ms), by images: where predict() interpolates. */
+  private points: { n: number; t: number }[] = [];
 
   constructor({ alpha = 0.2, prior = {} }: LatencyModelOptions = {}) {
     this.alpha = Math.min(1, Math.max(1e-3, alpha));
@@ -37,25 +53,47 @@ export class LatencyModel {
 
   /** Record one call that processed `images` images in `ms` milliseconds. */
   observe(images: number, ms: number): void {
-    if (!(images > 0) || !Number.isFinite(ms) || ms < 0) return;
+    if (!(images > 0) || !Number.isFinite(images) || !Number.isFinite(ms) || ms < 0) return;
+    const key = Math.floor(Math.log2(images));
+    const c = this.classes.get(key) ?? { w: 0, n: 0, t: 0, calls: 0 };
     const keep = 1 - this.alpha;
-    this.sw = this.sw * keep + 1;
-    this.sn = this.sn * keep + images;
-    this.st = this.st * keep + ms;
-    this.snn = this.snn * keep + images * images;
-    this.snt = this.snt * keep + images * ms;
+    c.w = c.w * keep + 1;
+    c.n = c.n * keep + images;
+    c.t = c.t * keep + ms;
+    c.calls++;
+    this.classes.set(key, c);
     this.count++;
-    const meanN = this.sn / this.sw;
-    const meanT = this.st / this.sw;
-    const varN = this.snn / this.sw - meanN * meanN;
-    if (varN > 1e-6 * (1 + meanN * meanN)) {
-      // Enough spread in batch sizes to separate fixed from per-image cost.
-      const slope = (this.snt / this.sw - meanN * meanT) / varN;
+    this.fit();
+  }
+
+  /** Weighted least squares through the classes' mean (images, ms). */
+  private fit(): void {
+    this.points = [...this.classes.values()].map((c) => ({ n: c.n / c.w, t: c.t / c.w })).sort((a, b) => a.n - b.n);
+    let sw = 0;
+    let sn = 0;
+    let st = 0;
+    let snn = 0;
+    let snt = 0;
+    for (const c of this.classes.values()) {
+      const w = Math.min(c.calls, MAX_CLASS_WEIGHT);
+      const n = c.n / c.w;
+      const t = c.t / c.w;
+      sw += w;
+      sn += w * n;
+      st += w * t;
+      snn += w * n * n;
+      snt += w * n * t;
+    }
+    const meanN = sn / sw;
+    const meanT = st / sw;
+    const varN = snn / sw - meanN * meanN;
+    if (this.classes.size >= 2 && varN > 1e-9 * (1 + meanN * meanN)) {
+      const slope = (snt / sw - meanN * meanT) / varN;
       this.perImage = Math.max(0, slope);
       this.fixed = Math.max(0, meanT - this.perImage * meanN);
       this.fixedFitted = true;
     } else {
-      // All calls had the same size: keep the fixed part, attribute the rest per image.
+      // One size class: keep the fixed part, attribute the rest per image.
       this.perImage = Math.max(0, (meanT - Math.min(this.fixed, meanT)) / meanN);
     }
   }
@@ -64,9 +102,20 @@ export class LatencyModel {
     return { fixedMs: this.fixed, perImageMs: this.perImage, samples: this.count };
   }
 
-  /** Predicted latency for a call of `images`; NaN while nothing is known. */
+  /**
+   * Predicted latency for a call of `images`; NaN while nothing is known. Between measured sizes, the line
+   * between their means; beyond them, the nearest segment's slope (never falling); one size: the line.
+   */
   predict(images: number): number {
-    return this.fixed + this.perImage * images;
+    const p = this.points;
+    if (p.length < 2) return this.fixed + this.perImage * images;
+    let i = 1;
+    while (i < p.length - 1 && images > p[i].n) i++;
+    const a = p[i - 1];
+    const b = p[i];
+    const slope = (b.t - a.t) / (b.n - a.n);
+    if (images < a.n || images > b.n) return Math.max(0, images < a.n ? a.t + Math.max(0, slope) * (images - a.n) : b.t + Math.max(0, slope) * (images - b.n));
+    return a.t + slope * (images - a.n);
   }
 
   get known(): boolean {
