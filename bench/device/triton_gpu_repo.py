@@ -14,7 +14,7 @@ Serves two models, both UINT8 [B,3,640,640] letterboxed pixels in:
 --pylibs: a folder of unpacked wheels (onnx, onnx2torch, ...) the models put on sys.path: the python-backend
 stub does not see PYTHONPATH, and the image's site-packages stay untouched.
 """
-import argparse, os
+import argparse, os, re
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--onnx', required=True)
@@ -64,22 +64,7 @@ def _get_converter(operation_type, version, domain=''):
 reg.get_converter = conv.get_converter = nc.get_converter = _get_converter
 
 
-def _nms(boxes, scores, iou):
-    # Greedy NMS, as the generated CPU NMS step (pythonModels.ts NMS_PY) does it.
-    order = scores.argsort()[::-1]
-    keep = []
-    x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
-    areas = (x2 - x1) * (y2 - y1)
-    while order.size > 0:
-        i = order[0]
-        keep.append(i)
-        rest = order[1:]
-        w = np.maximum(0.0, np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]))
-        h = np.maximum(0.0, np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]))
-        inter = w * h
-        order = rest[inter / (areas[i] + areas[rest] - inter + 1e-9) <= iou]
-    return np.asarray(keep, dtype=np.int64)
-
+__NMS__
 
 def _out(name, array):
     # DLPack, not pb_utils.Tensor(name, ndarray): with numpy 2 that arrives with the right shape and 0 bytes.
@@ -136,7 +121,20 @@ class TritonPythonModel:
             out.append(pb_utils.InferenceResponse([_out(self.out_name, y[i:i + a.shape[0]])]))
             i += a.shape[0]
         return out
-'''.replace('__PYLIBS__', repr(os.path.abspath(args.pylibs) if args.pylibs else ''))
+'''
+
+
+def generated_nms():
+    # The greedy NMS of the generated NMS step (packages/triton/src/modelRepository/pythonModels.ts), taken from
+    # there rather than copied, so both servers suppress with the same arithmetic.
+    src = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'packages', 'triton', 'src', 'modelRepository', 'pythonModels.ts')).read()
+    m = re.search(r'^def _nms\(boxes, scores, iou\):\n(?:    .*\n|\n)*?    return np\.asarray\(keep, dtype=np\.int64\)\n', src, re.M)
+    if not m:
+        raise SystemExit('could not find _nms in pythonModels.ts')
+    return m.group(0)
+
+
+MODEL_PY = MODEL_PY.replace('__PYLIBS__', repr(os.path.abspath(args.pylibs) if args.pylibs else '')).replace('__NMS__', generated_nms())
 
 
 def config(name, output, dims, e2e):
