@@ -10,6 +10,9 @@ import { ContentionModel, HybridRouter, PathActivity, decideRoute, LatencyModel,
  */
 interface Resource {
   efficiency: number;
+  /** Extra ms a call pays when the call before it on this resource was the other path's (its wind-down). */
+  switchMs?: number;
+  last?: SimPath;
 }
 interface Job {
   remaining: number;
@@ -76,6 +79,8 @@ class Sim {
 class SimPath implements PathRunner<number, string> {
   readonly queue: Job[] = [];
   calls: number[] = [];
+  /** The first `calls` calls take `ms` longer (a cold start the start-up probe happens to see). */
+  slowFirst = { calls: 0, ms: 0 };
   constructor(
     private readonly sim: Sim,
     readonly backend: string,
@@ -90,7 +95,13 @@ class SimPath implements PathRunner<number, string> {
   }
   run(items: readonly number[]): Promise<Array<string | Error>> {
     this.calls.push(items.length);
-    return new Promise((resolve) => this.queue.push({ remaining: this.fixedMs + this.perImageMs * items.length, done: () => resolve(items.map((i) => `${this.backend}:${i}`)) }));
+    let penalty = this.resource.last && this.resource.last !== this ? (this.resource.switchMs ?? 0) : 0;
+    if (this.slowFirst.calls > 0) {
+      this.slowFirst.calls--;
+      penalty += this.slowFirst.ms;
+    }
+    this.resource.last = this;
+    return new Promise((resolve) => this.queue.push({ remaining: this.fixedMs + this.perImageMs * items.length + penalty, done: () => resolve(items.map((i) => `${this.backend}:${i}`)) }));
   }
 }
 
@@ -99,6 +110,8 @@ interface Setup {
   local: [fixed: number, perImage: number];
   remote: [fixed: number, perImage: number];
   efficiency?: number;
+  switchMs?: number;
+  localSlowFirst?: { calls: number; ms: number };
 }
 interface Mix {
   frames: number;
@@ -110,8 +123,9 @@ interface Mix {
 
 function world(s: Setup) {
   const sim = new Sim();
-  const cpu: Resource = { efficiency: s.efficiency ?? 0.9 };
+  const cpu: Resource = { efficiency: s.efficiency ?? 0.9, switchMs: s.switchMs };
   const local = new SimPath(sim, 'onnxruntime-node', cpu, ...s.local);
+  if (s.localSlowFirst) local.slowFirst = { ...s.localSlowFirst };
   const remote = new SimPath(sim, 'triton-http', s.shared ? cpu : { efficiency: 1 }, ...s.remote);
   return { sim, local, remote };
 }
@@ -311,7 +325,10 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     const at = r.events.findIndex((e) => e.decision.reason === 'probe');
     expect(at).toBeGreaterThanOrEqual(40); // 1.4× dearer: not before 40 calls went elsewhere (≤ 1 % of their time)
     expect(r.events[at].decision.target).toBe('remote');
-    expect(r.events.slice(at + 1).every((e) => e.decision.target === 'remote')).toBe(true);
+    const after = r.events.slice(at + 1);
+    expect(after.filter((e) => e.decision.reason !== 'probe').every((e) => e.decision.target === 'remote')).toBe(true);
+    // Local (now 2.5× dearer) is still re-measured, once per ~150 calls: at most 1 % of their time.
+    expect(after.filter((e) => e.decision.reason === 'probe').length).toBeLessThanOrEqual(Math.ceil(after.length / 150));
   });
 
   it('paths that look alike are re-measured within a few calls: one noisy probe does not decide a whole stream', async () => {
@@ -322,6 +339,19 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     expect(firstLocal).toBeGreaterThanOrEqual(0);
     expect(firstLocal).toBeLessThanOrEqual(8);
     expect(r.events.filter((e) => e.decision.target === 'local').length).toBeGreaterThan(180);
+  });
+
+  it('shared CPU where switching paths costs (a thread pool winding down): the stream settles on the cheaper path', async () => {
+    // Local 85 ms, remote 95 ms a frame; a frame right after the other path's call pays 15 ms more, and the
+    // local engine's first calls are slow, so the start-up probe puts the stream on the server. Measured from
+    // calls right after a switch, the local path would keep looking dearer (100 vs 95 ms) for good;
+    // explorations send two frames and measure the second.
+    const s: Setup = { shared: true, local: [0, 85], remote: [0, 95], efficiency: 0.9, switchMs: 15, localSlowFirst: { calls: 8, ms: 60 } };
+    const r = await compare(s, framesAndBatches(1, 400, 0, 0), { probe: true });
+    const late = r.policy.events.slice(-200);
+    // Local but for the explorations: two frames every ~(95/85 − 1)/1 % ≈ 12 calls.
+    expect(late.filter((e) => e.decision.target === 'local').length).toBeGreaterThanOrEqual(160);
+    expect(r.policy.ips).toBeGreaterThanOrEqual(r.best * 0.95);
   });
 
   it('property: over long mixes the policy stays within 5 % of the best fixed choice, shared or not', async () => {

@@ -72,7 +72,7 @@ const SOLO_PROBES = 4;
  * per image in a 16-image batch), which sent batches to the dearer path.
  */
 const PROBE_BATCH = 4;
-/** How stale a path's estimate may get before a small call re-measures it, and how much dearer it may look. */
+/** How stale a path's estimate may get before a small call re-measures it, if it looks at most this much dearer. */
 const REFRESH_MS = 10_000;
 const REFRESH_FACTOR = 1.5;
 /**
@@ -84,6 +84,20 @@ const REFRESH_FACTOR = 1.5;
  */
 const EXPLORE_COST = 0.01;
 const EXPLORE_MIN_CALLS = 4;
+/**
+ * While the paths contend, a small call right after a call on the other path pays for that path's wind-down
+ * (its CPU thread pool still spinning, caches gone): on the shared 2-core machine a local frame took 100 ms
+ * right after a remote one and 85 ms after a local one. Such a call teaches its path nothing; the exploration
+ * of a contended path therefore sends two calls in a row, and the second is the one measured. Larger calls
+ * learn anyway (the switch is a few % of them).
+ */
+const SWITCH_BLIND_IMAGES = 2;
+/**
+ * A re-measurement of a path the router rarely uses counts as this many ordinary calls: what its size class
+ * holds is older (a start-up probe's cold calls), and at one call's weight a path whose probe said 160 ms for
+ * an 85 ms frame took five explorations (hundreds of calls) to be chosen again.
+ */
+const EXPLORE_WEIGHT = 3;
 
 /** Codes that describe the item itself: running it elsewhere would fail the same way. */
 const ITEM_FAULTS: ReadonlySet<SightlineErrorCode> = new Set<SightlineErrorCode>([
@@ -120,6 +134,9 @@ export class HybridRouter<TItem, TResult> {
   private readonly lastSampleAt: { local: number; remote: number };
   /** Calls routed without each path since it last got one. */
   private readonly callsWithout = { local: 0, remote: 0 };
+  /** The path of the last call that ran in turn (contended), and a contended exploration's pending second call. */
+  private lastInTurn: PathSide | null = null;
+  private exploreAgain: PathSide | null = null;
   /** Since when an unmeasured path has been setting aside overlapped samples, waiting for a solo one. */
   private readonly heldBackSince: { local: number | null; remote: number | null } = { local: null, remote: null };
   /**
@@ -177,30 +194,43 @@ export class HybridRouter<TItem, TResult> {
 
   /**
    * A path the policy stopped choosing is never measured again, so an estimate that came out too high (one
-   * noisy probe call, a busy moment) would stick for good. A small call goes to such a path when its estimate
-   * is within REFRESH_FACTOR of the chosen one's and it was last measured REFRESH_MS ago, or sooner by call
-   * count the closer the two look (EXPLORE_COST) — never to a path that is busy, and alone on the machine when
-   * the paths contend, so the sample is a solo one.
+   * noisy probe call, a cold start, a busy moment) would stick for good. A small call goes to such a path after
+   * ~(ratio − 1)/EXPLORE_COST calls elsewhere (at most EXPLORE_COST of their time, however much dearer it looks),
+   * and every REFRESH_MS while it looks within REFRESH_FACTOR — never to a path that is busy, and alone on the
+   * machine when the paths contend, so the sample is a solo one.
    */
   private refreshing(d: RouteDecision, commit: boolean): RouteDecision | null {
+    const again = this.exploreAgain;
+    if (commit) this.exploreAgain = null;
     if (d.reason !== 'cost-model' && d.reason !== 'contended') return null;
     if (d.target === 'split' || d.localCount + d.remoteCount > 2) return null;
     const chosen = d.target;
     const other: PathSide = chosen === 'local' ? 'remote' : 'local';
+    if (again === other && d.reason === 'contended') return this.probeOn(other, d);
     const model = other === 'local' ? this.localModel : this.remoteModel;
     if (!model.known) return null;
     const n = d.localCount + d.remoteCount;
     const ratio = model.predict(n) / (chosen === 'local' ? this.localModel : this.remoteModel).predict(n);
-    if (!(ratio <= REFRESH_FACTOR)) return null;
+    if (!(ratio > 0)) return null;
     const t = this.now();
-    const stale = t - this.lastSampleAt[other] >= REFRESH_MS;
-    if (!stale && this.callsWithout[other] < Math.max(EXPLORE_MIN_CALLS, Math.ceil((ratio - 1) / EXPLORE_COST))) return null;
+    const stale = ratio <= REFRESH_FACTOR && t - this.lastSampleAt[other] >= REFRESH_MS;
+    // Calls spent per exploration: two while contended (the first pays the switch), else one.
+    const spent = d.reason === 'contended' ? 2 : 1;
+    if (!stale && this.callsWithout[other] < Math.max(EXPLORE_MIN_CALLS, Math.ceil((spent * (ratio - 1)) / EXPLORE_COST))) return null;
     if (other === 'remote' && !(this.remote?.available() && this.breaker.allowsTraffic)) return null;
     if (other === 'local' && !this.local?.available()) return null;
     if (this.activity.busy(other) || (d.reason === 'contended' && this.activity.busy(chosen))) return null;
-    if (commit) this.lastSampleAt[other] = t; // one refresh at a time
+    if (commit) {
+      this.lastSampleAt[other] = t; // one refresh at a time
+      if (d.reason === 'contended') this.exploreAgain = other;
+    }
+    return this.probeOn(other, d);
+  }
+
+  private probeOn(side: PathSide, d: RouteDecision): RouteDecision {
+    const n = d.localCount + d.remoteCount;
     const { chunkSize: _unused, ...rest } = d;
-    return { ...rest, target: other, reason: 'probe', localCount: other === 'local' ? n : 0, remoteCount: other === 'remote' ? n : 0 };
+    return { ...rest, target: side, reason: 'probe', localCount: side === 'local' ? n : 0, remoteCount: side === 'remote' ? n : 0 };
   }
 
   private decideRoute(batchSize: number, commit: boolean): RouteDecision {
@@ -385,8 +415,15 @@ export class HybridRouter<TItem, TResult> {
           markAll(part, new SightlineError('E_REMOTE_UNAVAILABLE', 'remote circuit breaker is open'));
           continue;
         }
+        let switched = false;
         const call = () => this.exec(side, runner, part.map((i) => items[i]), signal);
-        const { results, sample } = oneAtATime ? await this.inTurn(call) : await call();
+        const { results, sample } = oneAtATime
+          ? await this.inTurn(() => {
+              switched = this.lastInTurn !== null && this.lastInTurn !== side;
+              this.lastInTurn = side;
+              return call();
+            })
+          : await call();
         const done = (predicted * part.length) / idx.length;
         this.busy[side] = Math.max(0, this.busy[side] - done);
         pending -= done;
@@ -403,7 +440,9 @@ export class HybridRouter<TItem, TResult> {
             failed.errors.set(i, r);
           }
         });
-        if (pathFaults === 0) this.learn(side, part.length, sample, reason === 'contention-probe' || !this.assessContention().contended);
+        if (pathFaults === 0 && !(switched && part.length <= SWITCH_BLIND_IMAGES)) {
+          this.learn(side, part.length, sample, reason === 'contention-probe' || !this.assessContention().contended, reason === 'probe' ? EXPLORE_WEIGHT : 1);
+        }
         if (side === 'remote') {
           if (pathFaults === part.length) this.breaker.onFailure();
           else this.breaker.onSuccess();
@@ -453,7 +492,7 @@ export class HybridRouter<TItem, TResult> {
    * Feeds the contention model, then the path's cost model with what the call would have cost alone.
    * `measureContention` false: the overlap only de-rates the sample (the verdict stands until a re-probe).
    */
-  private learn(side: PathSide, images: number, sample: ActivitySample, measureContention: boolean): void {
+  private learn(side: PathSide, images: number, sample: ActivitySample, measureContention: boolean, weight = 1): void {
     const model = side === 'local' ? this.localModel : this.remoteModel;
     // A path's first sample sets its solo cost, against which every later slowdown is judged: taken while
     // the other path was busy, it would carry that slowdown and hide it for good. So wait for a solo one —
@@ -466,7 +505,7 @@ export class HybridRouter<TItem, TResult> {
     this.lastSampleAt[side] = this.now();
     // Predicted now, not at dispatch: a call that queued may have started before its path had any estimate.
     const soloMs = model.known ? model.predict(images) : Number.NaN;
-    model.observe(images, this.contention.observe(side, soloMs, sample.serviceMs, sample.overlap, measureContention));
+    model.observe(images, this.contention.observe(side, soloMs, sample.serviceMs, sample.overlap, measureContention), weight);
   }
 
   private path(side: PathSide): PathRunner<TItem, TResult> | undefined {

@@ -51,15 +51,18 @@ export class LatencyModel {
     this.fixedFitted = prior.fixedMs !== undefined;
   }
 
-  /** Record one call that processed `images` images in `ms` milliseconds. */
-  observe(images: number, ms: number): void {
-    if (!(images > 0) || !Number.isFinite(images) || !Number.isFinite(ms) || ms < 0) return;
+  /**
+   * Record one call that processed `images` images in `ms` milliseconds. `weight`: how many ordinary calls this
+   * one counts as (a re-measurement of a path the router rarely uses is fresher than what its class holds).
+   */
+  observe(images: number, ms: number, weight = 1): void {
+    if (!(images > 0) || !Number.isFinite(images) || !Number.isFinite(ms) || ms < 0 || !(weight > 0)) return;
     const key = Math.floor(Math.log2(images));
     const c = this.classes.get(key) ?? { w: 0, n: 0, t: 0, calls: 0 };
-    const keep = 1 - this.alpha;
-    c.w = c.w * keep + 1;
-    c.n = c.n * keep + images;
-    c.t = c.t * keep + ms;
+    const keep = (1 - this.alpha) ** weight;
+    c.w = c.w * keep + weight;
+    c.n = c.n * keep + weight * images;
+    c.t = c.t * keep + weight * ms;
     c.calls++;
     this.classes.set(key, c);
     this.count++;
