@@ -76,8 +76,8 @@ const PROBE_BATCH = 4;
 const REFRESH_MS = 10_000;
 const REFRESH_FACTOR = 1.5;
 /**
- * Between those, a path that looks only a little dearer is re-measured after every ~(ratio − 1) / EXPLORE_COST
- * calls that went elsewhere (at least EXPLORE_MIN_CALLS): if the estimate was right, that costs at most
+ * Besides that, a path that looks dearer is re-measured after every ~(ratio − 1) / EXPLORE_COST calls that went
+ * elsewhere (at least EXPLORE_MIN_CALLS), whatever the ratio: if the estimate was right, that costs at most
  * EXPLORE_COST of the calls' time; if it was wrong (one noisy start-up probe made the cheaper path look 40 %
  * dearer, so a whole run went to the other one), a few calls correct it. The closer the two look, the more
  * often, since that is where a wrong estimate is likeliest to decide and exploring costs least.
