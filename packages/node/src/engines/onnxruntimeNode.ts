@@ -4,9 +4,9 @@
  * lives in a worker thread (sessionWorker.ts): onnxruntime-node would otherwise block the event loop for the
  * whole of every inference.
  */
-import type { EngineModel, EngineRun, EngineTensor, InferenceEngine } from './inferenceEngine.js';
-import { fromOrtTensor } from './ortTensor.js';
+import type { EngineModel, InferenceEngine } from './inferenceEngine.js';
 import { SessionWorker } from './sessionWorker.js';
+import { workerEngine } from './workerEngine.js';
 
 export interface OnnxruntimeNodeOptions {
   device?: 'cpu' | 'webgpu';
@@ -22,18 +22,4 @@ export async function createOnnxruntimeNodeEngine(bytes: Uint8Array, model: Engi
     label: `onnxruntime-node (${device})`,
   });
   return workerEngine('onnxruntime-node', worker, model);
-}
-
-/** An InferenceEngine over a SessionWorker (shared with the onnxruntime-web wasm engine). */
-export function workerEngine(backend: InferenceEngine['backend'], worker: SessionWorker, model: EngineModel): InferenceEngine {
-  return {
-    backend,
-    maxBatch: model.maxBatch,
-    inputDataType: model.inputDataType,
-    async run(input: EngineTensor): Promise<EngineRun> {
-      const out = await worker.run(model.inputName, model.inputDataType, input.data, input.dims, model.outputName);
-      return { output: fromOrtTensor(out, model.outputName) };
-    },
-    dispose: () => worker.close(),
-  };
 }

@@ -4,8 +4,8 @@
  * lives in a worker thread, since wasm inference is synchronous too.
  */
 import type { EngineModel, InferenceEngine } from './inferenceEngine.js';
-import { workerEngine } from './onnxruntimeNode.js';
 import { SessionWorker } from './sessionWorker.js';
+import { workerEngine } from './workerEngine.js';
 
 export interface OnnxruntimeWasmOptions {
   /** wasm threads; default 1 (threads in Node need worker_threads and gain little at batch 1 on 2 cores). */
