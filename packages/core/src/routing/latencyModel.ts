@@ -41,8 +41,8 @@ export class LatencyModel {
   private perImage: number;
   private count = 0;
   private fixedFitted: boolean;
-  /** Class means (images, ms), by images: where predict() interpolates. */
-  private points: { n: number; t: number }[] = [];
+  /** Class means (images, ms) and fit weights, by images: where predict() interpolates. */
+  private points: { n: number; t: number; w: number }[] = [];
 
   constructor({ alpha = 0.2, prior = {} }: LatencyModelOptions = {}) {
     this.alpha = Math.min(1, Math.max(1e-3, alpha));
@@ -71,16 +71,13 @@ export class LatencyModel {
 
   /** Weighted least squares through the classes' mean (images, ms). */
   private fit(): void {
-    this.points = [...this.classes.values()].map((c) => ({ n: c.n / c.w, t: c.t / c.w })).sort((a, b) => a.n - b.n);
+    this.points = [...this.classes.values()].map((c) => ({ n: c.n / c.w, t: c.t / c.w, w: Math.min(c.calls, MAX_CLASS_WEIGHT) })).sort((a, b) => a.n - b.n);
     let sw = 0;
     let sn = 0;
     let st = 0;
     let snn = 0;
     let snt = 0;
-    for (const c of this.classes.values()) {
-      const w = Math.min(c.calls, MAX_CLASS_WEIGHT);
-      const n = c.n / c.w;
-      const t = c.t / c.w;
+    for (const { n, t, w } of this.points) {
       sw += w;
       sn += w * n;
       st += w * t;
