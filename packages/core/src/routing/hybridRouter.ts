@@ -206,6 +206,8 @@ export class HybridRouter<TItem, TResult> {
     if (d.target === 'split' || d.localCount + d.remoteCount > 2) return null;
     const chosen = d.target;
     const other: PathSide = chosen === 'local' ? 'remote' : 'local';
+    if (other === 'remote' && !(this.remote?.available() && this.breaker.allowsTraffic)) return null;
+    if (other === 'local' && !this.local?.available()) return null;
     if (again === other && d.reason === 'contended') return this.probeOn(other, d);
     const model = other === 'local' ? this.localModel : this.remoteModel;
     if (!model.known) return null;
@@ -217,8 +219,6 @@ export class HybridRouter<TItem, TResult> {
     // Calls spent per exploration: two while contended (the first pays the switch), else one.
     const spent = d.reason === 'contended' ? 2 : 1;
     if (!stale && this.callsWithout[other] < Math.max(EXPLORE_MIN_CALLS, Math.ceil((spent * (ratio - 1)) / EXPLORE_COST))) return null;
-    if (other === 'remote' && !(this.remote?.available() && this.breaker.allowsTraffic)) return null;
-    if (other === 'local' && !this.local?.available()) return null;
     if (this.activity.busy(other) || (d.reason === 'contended' && this.activity.busy(chosen))) return null;
     if (commit) {
       this.lastSampleAt[other] = t; // one refresh at a time
