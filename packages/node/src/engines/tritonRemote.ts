@@ -92,7 +92,11 @@ export async function createTritonEngine(remote: RemoteOptions, local: EngineMod
     const inputDataType = INPUT_TYPES[datatype];
     if (!inputDataType) throw new RemoteError('E_REMOTE_PROTOCOL', `server model input '${input.name}' is ${datatype}; FP32, FP16 or UINT8 expected`);
     const batched = cfg.maxBatchSize > 0;
-    const image = imageInputShape(batched ? input.dims : input.dims.slice(1));
+    // Dynamic spatial dims (-1) take the local model's size, as before this check existed.
+    const dims = (batched ? input.dims : input.dims.slice(1)).map((d, i, all) =>
+      d !== -1 || !local ? d : all[0] === 3 ? local.inputSize[i - 1] ?? d : local.inputSize[i] ?? d,
+    );
+    const image = imageInputShape(dims);
     if (!image) throw new RemoteError('E_REMOTE_PROTOCOL', `server model input '${input.name}' ${JSON.stringify(input.dims)} is not a fixed RGB image ([3,H,W] or [H,W,3])`);
     if (local && (image.height !== local.inputSize[0] || image.width !== local.inputSize[1])) {
       throw new LayoutError('E_SHAPE_MISMATCH', `server model '${remote.model}' takes ${image.height}×${image.width} images; the local model ${local.inputSize[0]}×${local.inputSize[1]}`, {
