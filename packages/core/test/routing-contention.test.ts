@@ -81,6 +81,8 @@ class SimPath implements PathRunner<number, string> {
   calls: number[] = [];
   /** The first `calls` calls take `ms` longer (a cold start the start-up probe happens to see). */
   slowFirst = { calls: 0, ms: 0 };
+  /** What a call on the other path pays right after this path's call, when not the resource's switchMs. */
+  windDownMs?: number;
   constructor(
     private readonly sim: Sim,
     readonly backend: string,
@@ -95,7 +97,8 @@ class SimPath implements PathRunner<number, string> {
   }
   run(items: readonly number[]): Promise<Array<string | Error>> {
     this.calls.push(items.length);
-    let penalty = this.resource.last && this.resource.last !== this ? (this.resource.switchMs ?? 0) : 0;
+    const last = this.resource.last;
+    let penalty = last && last !== this ? (last.windDownMs ?? this.resource.switchMs ?? 0) : 0;
     if (this.slowFirst.calls > 0) {
       this.slowFirst.calls--;
       penalty += this.slowFirst.ms;
@@ -354,6 +357,23 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     expect(r.policy.ips).toBeGreaterThanOrEqual(r.best * 0.95);
   });
 
+  it("the start-up probe measures each path's own cost, not the other path's wind-down", async () => {
+    // Measured on the shared 2-core machine: local frames 71-75 ms and server frames 86-93 ms in a stream, but
+    // a local call right after a server call pays the server's spinning thread pool (~30 ms), a server call
+    // after a local one ~5 ms. Timed right after the other path's call, local looked dearer (86-112 ms).
+    const s: Setup = { shared: true, local: [0, 72], remote: [0, 86], efficiency: 0.9 };
+    const w = world(s);
+    w.remote.windDownMs = 30;
+    w.local.windDownMs = 5;
+    const router = new HybridRouter<number, string>({ local: w.local, remote: w.remote, now: w.sim.now });
+    await w.sim.drive(router.probe([0]));
+    expect(router.localModel.predict(1)).toBeGreaterThan(72 * 0.95);
+    expect(router.localModel.predict(1)).toBeLessThan(72 * 1.05);
+    expect(router.remoteModel.predict(1)).toBeLessThan(86 * 1.05);
+    expect(router.assessContention().contended).toBe(true);
+    expect(router.plan(1)).toMatchObject({ target: 'local', reason: 'contended' });
+  });
+
   it('property: over long mixes the policy stays within 5 % of the best fixed choice, shared or not', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -402,13 +422,13 @@ describe('HybridRouter: the contention verdict', () => {
     const events: RouteEvent[] = [];
     const router = new HybridRouter<number, string>({ local, remote, now: () => t, contention: { reprobeMs: 600_000, alpha: 1 }, onRoute: (e) => events.push(e) });
     // alpha 1: the newest overlapped sample alone sets a slowdown, so one stray sample would be enough to flip.
-    // Start-up probe on one resource: 100 ms local and 130 ms remote per image alone (a warm-up call each,
-    // then four timed ones alternating between the paths, every other one of 4 images), twice as long when
-    // overlapped.
+    // Start-up probe on one resource: 100 ms local and 130 ms remote per image alone (a warm-up of 1 and 4
+    // images on each path, then two rounds alternating between the paths: an untimed call, a timed one and a
+    // timed 4-image one), twice as long when overlapped.
     const probing = router.probe([0]);
-    const solo = [[local, 100], [remote, 130]] as const;
-    const solo4 = [[local, 400], [remote, 520]] as const;
-    for (const [path, ms] of [...solo, ...solo, ...solo4, ...solo, ...solo4]) {
+    const round = (path: ManualPath, ms: number) => [[path, ms], [path, ms], [path, 4 * ms]] as const;
+    const warm = (path: ManualPath, ms: number) => [[path, ms], [path, 4 * ms]] as const;
+    for (const [path, ms] of [...warm(local, 100), ...warm(remote, 130), ...round(local, 100), ...round(remote, 130), ...round(local, 100), ...round(remote, 130)]) {
       await settle();
       t += ms;
       path.finish();

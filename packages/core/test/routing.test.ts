@@ -296,7 +296,7 @@ describe('HybridRouter', () => {
     expect(ms.remote).toBeUndefined();
     expect(router.localModel.known).toBe(true);
     expect(router.remoteModel.known).toBe(false);
-    expect(local.calls).toHaveLength(5); // warm-up + four timed runs; no concurrent rounds without a working remote
+    expect(local.calls).toHaveLength(8); // warm-up (1 + 4 images), two solo rounds (untimed, timed, timed batch); no concurrent rounds without a working remote
   });
   it('stops splitting batches when the two paths slow each other down (one shared CPU)', async () => {
     let running = 0;

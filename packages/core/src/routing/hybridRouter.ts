@@ -63,13 +63,20 @@ const REFERENCE_BATCH = 8;
  * frame between calls), so a batch arriving in that gap is still fed in chunks.
  */
 const STREAM_GAP_MS = 250;
-/** Timed solo runs per path in the start-up probe. */
-const SOLO_PROBES = 4;
 /**
- * Every other solo probe sends this many copies of the probe items: two call sizes separate a path's fixed
- * cost from its per-image cost. From single images alone a batch's cost is a guess (1 image × n), and it
- * guesses low for a server that ships megabytes per image (CPU Triton here: 161 ms for one frame, 206 ms
- * per image in a 16-image batch), which sent batches to the dearer path.
+ * Rounds of the start-up probe's solo phase. Each round visits each path in turn (alternating, so a machine
+ * that gets busier meanwhile weighs on both alike) with one untimed call, then a timed call of the probe items
+ * and a timed call of PROBE_BATCH copies. The untimed call absorbs the wind-down of the path visited before
+ * (see SWITCH_BLIND_IMAGES): timed straight after it, CPU-Triton/onnxruntime-node frames measured 86-112 ms
+ * in the probe against 71-75 in the stream that followed, and the estimates sent 5 of 8 frame streams to the
+ * dearer path.
+ */
+const SOLO_ROUNDS = 2;
+/**
+ * The timed batch call's size in probe items: two call sizes separate a path's fixed cost from its per-image
+ * cost. From single images alone a batch's cost is a guess (1 image × n), and it guesses low for a server that
+ * ships megabytes per image (CPU Triton here: 161 ms for one frame, 206 ms per image in a 16-image batch),
+ * which sent batches to the dearer path.
  */
 const PROBE_BATCH = 4;
 /** How stale a path's estimate may get before a small call re-measures it, if it looks at most this much dearer. */
@@ -135,7 +142,7 @@ export class HybridRouter<TItem, TResult> {
   /** Calls routed without each path since it last got one. */
   private readonly callsWithout = { local: 0, remote: 0 };
   /** The path of the last call that ran in turn (contended), and a contended exploration's pending second call. */
-  private lastInTurn: PathSide | null = null;
+  private lastInTurn: PathSide | 'both' | null = null;
   private exploreAgain: PathSide | null = null;
   /** Since when an unmeasured path has been setting aside overlapped samples, waiting for a solo one. */
   private readonly heldBackSince: { local: number | null; remote: number | null } = { local: null, remote: null };
@@ -273,43 +280,55 @@ export class HybridRouter<TItem, TResult> {
   }
 
   /**
-   * Seed the cost models: run `items` once on each available path to warm it up, then SOLO_PROBES timed runs
-   * per path (every other one with the items repeated to PROBE_BATCH, for the per-image cost), alternating
-   * between the paths (never at once, so they do not slow each other down; alternating
-   * so a machine that gets busier meanwhile weighs on both alike); then, when both paths work, three runs on
-   * both at once, which measure whether they slow each other down. Single calls are noisy (one grey frame took
-   * 100-190 ms on the same server here): with two samples per path, which path looked cheaper was a coin
-   * toss. Failures are ignored (a path that cannot run the probe stays unmeasured and the policy explores it
-   * later). Returns the last solo ms per path for a call of `items`.
+   * Seed the cost models. Each available path first runs `items` and a batch of PROBE_BATCH copies untimed (first
+   * calls of a size allocate and compile); then SOLO_ROUNDS rounds, each path in turn: one untimed call of `items`
+   * (it pays the wind-down of the path before), one timed call of `items`, one timed batch — never both paths
+   * at once, so they do not slow each other down. Then, when both paths work, three calls on both at once,
+   * which measure whether they slow each other down. Single calls are noisy (one grey frame took 100-190 ms
+   * on the same server here): with two samples per path, which path looked cheaper was a coin toss. Failures
+   * are ignored (a path that cannot run the probe stays unmeasured and the policy explores it later).
+   * Returns the last solo ms per path for a call of `items`.
    */
   async probe(items: readonly TItem[], signal?: AbortSignal): Promise<{ local?: number; remote?: number }> {
     const out: { local?: number; remote?: number } = {};
     if (items.length === 0) return out;
+    const batch = Array.from({ length: items.length * PROBE_BATCH }, (_, i) => items[i % items.length]);
     const live: PathSide[] = [];
     for (const side of ['local', 'remote'] as const) {
       const runner = this.path(side);
       if (!runner || !runner.available()) continue;
       try {
         await runner.run(items, signal);
+        await runner.run(batch, signal);
         live.push(side);
       } catch {
         /* unmeasured: explored later */
       }
     }
-    const batch = Array.from({ length: items.length * PROBE_BATCH }, (_, i) => items[i % items.length]);
-    for (let i = 0; i < SOLO_PROBES; i++) {
+    for (let round = 0; round < SOLO_ROUNDS; round++) {
       for (const side of [...live]) {
-        const ms = await this.timedProbe(side, this.path(side)!, i % 2 ? batch : items, signal).catch(() => null);
+        const runner = this.path(side)!;
+        const ms = await this.soloRound(side, runner, items, batch, signal).catch(() => null);
         if (ms === null) live.splice(live.indexOf(side), 1);
-        else if (i % 2 === 0) out[side] = ms;
+        else out[side] = ms;
       }
     }
     if (out.local !== undefined && out.remote !== undefined) {
       for (let round = 0; round < 3; round++) {
         await Promise.all([this.timedProbe('local', this.local!, items, signal), this.timedProbe('remote', this.remote!, items, signal)]).catch(() => {});
       }
+      // Both paths are winding down now: the first contended call after this is a switch for either.
+      this.lastInTurn = 'both';
     }
     return out;
+  }
+
+  /** One solo round of the probe on one path; the ms of its timed `items` call, or null if a call failed. */
+  private async soloRound(side: PathSide, runner: PathRunner<TItem, TResult>, items: readonly TItem[], batch: readonly TItem[], signal?: AbortSignal): Promise<number | null> {
+    await runner.run(items, signal);
+    const ms = await this.timedProbe(side, runner, items, signal);
+    if (ms === null) return null;
+    return (await this.timedProbe(side, runner, batch, signal)) === null ? null : ms;
   }
 
   /** One measured probe call; its timing is learned only when every item succeeded. Returns the service ms. */
