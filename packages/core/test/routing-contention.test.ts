@@ -357,6 +357,20 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     expect(r.policy.ips).toBeGreaterThanOrEqual(r.best * 0.95);
   });
 
+  it('explorations on a shared resource are spaced so that the switches they cause stay within ~1 % too', async () => {
+    // Local 72 ms, server 86 ms a frame, 35 ms of wind-down after a switch either way: an exploration (two
+    // server frames, then back) costs 2 × 14 + 2 × 35 = 98 ms, 1.4 local frames; at the old spacing (calls'
+    // difference alone: every ~39 frames) that was 3.5 % of the stream.
+    const s: Setup = { shared: true, local: [0, 72], remote: [0, 86], efficiency: 0.9, switchMs: 35 };
+    const r = await compare(s, framesAndBatches(1, 800, 0, 0), { probe: true });
+    const starts = r.policy.events.flatMap((e, i, all) => (e.decision.reason === 'probe' && all[i - 1]?.decision.reason !== 'probe' ? [i] : []));
+    const gaps = starts.slice(1).map((at, i) => at - starts[i]);
+    expect(gaps.length).toBeGreaterThanOrEqual(3); // it still explores
+    // Expected ~1.36 / 1 % ≈ 136 frames apart once the first exploration measured the switches.
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(110);
+    expect(r.policy.ips).toBeGreaterThanOrEqual(r.local.ips * 0.98);
+  });
+
   it("the start-up probe measures each path's own cost, not the other path's wind-down", async () => {
     // Measured on the shared 2-core machine: local frames 71-75 ms and server frames 86-93 ms in a stream, but
     // a local call right after a server call pays the server's spinning thread pool (~30 ms), a server call

@@ -99,6 +99,8 @@ const EXPLORE_MIN_CALLS = 4;
  * learn anyway (the switch is a few % of them).
  */
 const SWITCH_BLIND_IMAGES = 2;
+/** Weight of the newest switch cost (see `switchMs`); switches are rare, so a few decide. */
+const SWITCH_ALPHA = 0.3;
 /**
  * A re-measurement of a path the router rarely uses counts as this many ordinary calls: what its size class
  * holds is older (a start-up probe's cold calls), and at one call's weight a path whose probe said 160 ms for
@@ -144,6 +146,13 @@ export class HybridRouter<TItem, TResult> {
   /** The path of the last call that ran in turn (contended), and a contended exploration's pending second call. */
   private lastInTurn: PathSide | 'both' | null = null;
   private exploreAgain: PathSide | null = null;
+  /**
+   * What a small contended call pays for following the other path's call (its wind-down), per side: learned
+   * from the switch-blind calls, as their ms beyond the path's estimate. An exploration costs two of those
+   * switches (there and back), which the exploration interval has to pay for.
+   */
+  private readonly switchMs = { local: 0, remote: 0 };
+  private readonly switches = { local: 0, remote: 0 };
   /** Since when an unmeasured path has been setting aside overlapped samples, waiting for a solo one. */
   private readonly heldBackSince: { local: number | null; remote: number | null } = { local: null, remote: null };
   /**
@@ -223,9 +232,12 @@ export class HybridRouter<TItem, TResult> {
     if (!(ratio > 0)) return null;
     const t = this.now();
     const stale = ratio <= REFRESH_FACTOR && t - this.lastSampleAt[other] >= REFRESH_MS;
-    // Calls spent per exploration: two while contended (the first pays the switch), else one.
-    const spent = d.reason === 'contended' ? 2 : 1;
-    if (!stale && this.callsWithout[other] < Math.max(EXPLORE_MIN_CALLS, Math.ceil((spent * (ratio - 1)) / EXPLORE_COST))) return null;
+    // What an exploration costs beyond staying, in calls on the chosen path: one call's difference, or while
+    // contended two calls' plus a switch there and one back (on the shared 2-core machine: 2 × 0.2 of a
+    // frame, plus ~35 ms of wind-down on a 72 ms frame — more than the calls themselves).
+    const chosenMs = (chosen === 'local' ? this.localModel : this.remoteModel).predict(n);
+    const cost = d.reason === 'contended' ? 2 * (ratio - 1) + (this.switchMs.local + this.switchMs.remote) / chosenMs : ratio - 1;
+    if (!stale && this.callsWithout[other] < Math.max(EXPLORE_MIN_CALLS, Math.ceil(cost / EXPLORE_COST))) return null;
     if (this.activity.busy(other) || (d.reason === 'contended' && this.activity.busy(chosen))) return null;
     if (commit) {
       this.lastSampleAt[other] = t; // one refresh at a time
@@ -459,6 +471,12 @@ export class HybridRouter<TItem, TResult> {
             failed.errors.set(i, r);
           }
         });
+        if (pathFaults === 0 && switched && part.length <= SWITCH_BLIND_IMAGES && model.known) {
+          const extra = Math.max(0, sample.serviceMs - model.predict(part.length));
+          // The first one sets it (an exploration is rare: learning it at SWITCH_ALPHA would take several).
+          const a = this.switches[side]++ === 0 ? 1 : SWITCH_ALPHA;
+          this.switchMs[side] += a * (Math.min(extra, model.predict(part.length)) - this.switchMs[side]);
+        }
         if (pathFaults === 0 && !(switched && part.length <= SWITCH_BLIND_IMAGES)) {
           this.learn(side, part.length, sample, reason === 'contention-probe' || !this.assessContention().contended, reason === 'probe' ? EXPLORE_WEIGHT : 1);
         }
