@@ -81,6 +81,8 @@ class SimPath implements PathRunner<number, string> {
   calls: number[] = [];
   /** The first `calls` calls take `ms` longer (a cold start the start-up probe happens to see). */
   slowFirst = { calls: 0, ms: 0 };
+  /** Every `every`-th call takes `ms` longer (a GC pause, a stalled socket). */
+  spikes = { every: 0, ms: 0 };
   /** What a call on the other path pays right after this path's call, when not the resource's switchMs. */
   windDownMs?: number;
   constructor(
@@ -99,6 +101,7 @@ class SimPath implements PathRunner<number, string> {
     this.calls.push(items.length);
     const last = this.resource.last;
     let penalty = last && last !== this ? (last.windDownMs ?? this.resource.switchMs ?? 0) : 0;
+    if (this.spikes.every > 0 && this.calls.length % this.spikes.every === 0) penalty += this.spikes.ms;
     if (this.slowFirst.calls > 0) {
       this.slowFirst.calls--;
       penalty += this.slowFirst.ms;
@@ -355,6 +358,17 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     // Local but for the explorations: two frames every ~(95/85 − 1)/1 % ≈ 12 calls.
     expect(late.filter((e) => e.decision.target === 'local').length).toBeGreaterThanOrEqual(160);
     expect(r.policy.ips).toBeGreaterThanOrEqual(r.best * 0.95);
+  });
+
+  it("a frame stream stays on the cheaper path through the other path's rare latency spikes", async () => {
+    // The H100 host: WebGPU frames ~17 ms with a long tail (p99 ~3× p95), the server ~33 ms; both lean on
+    // the same client CPU. Every 25th local frame stalls for 100 ms.
+    const s: Setup = { shared: true, local: [2, 15], remote: [8, 25], efficiency: 0.9, switchMs: 5 };
+    const r = await runMix(s, framesAndBatches(1, 600, 0, 0), 'auto', { probe: true, onSim: (w) => (w.local.spikes = { every: 25, ms: 100 }) });
+    const remote = r.events.filter((e) => e.decision.target === 'remote');
+    // Only explorations go remote (two frames each, at most every ~100 frames here).
+    expect(remote.every((e) => e.decision.reason === 'probe')).toBe(true);
+    expect(remote.length).toBeLessThanOrEqual(14);
   });
 
   it('explorations on a shared resource are spaced so that the switches they cause stay within ~1 % too', async () => {

@@ -49,6 +49,15 @@ describe('LatencyModel', () => {
     for (let i = 0; i < 10; i++) m.observe(64, 2000);
     expect(m.predict(64)).toBeGreaterThan(1600);
   });
+  it('a lone spike moves an established estimate by at most alpha × its mean; a real slowdown still gets through', () => {
+    const m = new LatencyModel();
+    for (let i = 0; i < 20; i++) m.observe(1, 17);
+    m.observe(1, 120); // a GC pause or a stalled socket: ~7× the usual
+    expect(m.predict(1)).toBeLessThan(17 * 1.21); // the newest sample weighs a little over alpha after 20 calls
+    for (let i = 0; i < 20; i++) m.observe(1, 17);
+    for (let i = 0; i < 15; i++) m.observe(1, 60); // the path really got 3.5× slower
+    expect(m.predict(1)).toBeGreaterThan(55);
+  });
   it('ignores nonsense samples', () => {
     const m = new LatencyModel();
     m.observe(0, 5);

@@ -7,8 +7,9 @@
  * arrive: with one forgetting clock over all calls, a stream of 300 single frames erased what a 64-image batch
  * costs (the slope then came from the batches' fading weight and the frames' noise: 3 ms per image fitted
  * against 15-20 measured on the H100), and batches were placed by a fit that no longer described them.
- * A class still tracks a device that warms up, throttles or gets busier; a single class works from one sample
- * (the fixed part then comes from the prior).
+ * A class still tracks a device that warms up, throttles or gets busier (a lone spike counts at most twice
+ * the class's mean, see SPIKE_CAP); a single class works from one sample (the fixed part then comes from the
+ * prior).
  */
 export interface LatencyEstimate {
   fixedMs: number;
@@ -25,6 +26,15 @@ export interface LatencyModelOptions {
 
 /** Weight of a class in the fit: its calls, up to this many (a busy class must not drown the others). */
 const MAX_CLASS_WEIGHT = 4;
+/**
+ * Once a class has this many calls, a sample counts as at most SPIKE_CAP × the class's mean. Latency has a
+ * long upper tail (a GC pause, a stalled socket, the OS scheduling something else: p99 is ~2× p95 for WebGPU
+ * frames on the H100 host): taken whole, one 100 ms hiccup on a 17 ms path made it look dearer than a 33 ms
+ * server, and the stream went there until an exploration came back. A path that really got slower still
+ * gets there: each capped sample raises the mean by up to alpha × (SPIKE_CAP − 1) of it (×1.2 a call).
+ */
+const SPIKE_CAP = 2;
+const SPIKE_MIN_CALLS = 3;
 
 interface SizeClass {
   /** Forgotten sums: weight, images, milliseconds. */
@@ -59,6 +69,8 @@ export class LatencyModel {
     if (!(images > 0) || !Number.isFinite(images) || !Number.isFinite(ms) || ms < 0 || !(weight > 0)) return;
     const key = Math.floor(Math.log2(images));
     const c = this.classes.get(key) ?? { w: 0, n: 0, t: 0, calls: 0 };
+    // The cap is per image of the class's mean call, so a larger call in the same class is not cut.
+    if (c.calls >= SPIKE_MIN_CALLS) ms = Math.min(ms, ((SPIKE_CAP * c.t) / c.n) * images);
     const keep = (1 - this.alpha) ** weight;
     c.w = c.w * keep + weight;
     c.n = c.n * keep + weight * images;
