@@ -123,8 +123,14 @@ const strategies = {
   // A/A control: always-local a second time, scored like the policy. Its spread is what identical routing
   // gets on this machine, the yardstick for "the policy matches the best fixed choice".
   'always-local, again (A/A)': { policy: { mode: 'local' }, probe: false },
+  // Diagnostics, run only when named in --strategies: the probe's aftermath alone (probe, then every call
+  // local), and the policy without one-at-a-time contended routing.
+  'probe, then always-local': { policy: { mode: 'local' }, probe: true },
+  'policy, contention detection off': { probe: true, contention: { detect: false } },
 };
-const names = Object.keys(strategies).filter((k) => !args.strategies || args.strategies.split(',').includes(k));
+const diagnostics = new Set(['probe, then always-local', 'policy, contention detection off']);
+// --strategies: names separated by '|' (names contain commas).
+const names = Object.keys(strategies).filter((k) => (args.strategies ? args.strategies.split('|').includes(k) : !diagnostics.has(k)));
 const allMixes = Object.fromEntries(
   Object.entries({
     'frames only': { frames: FRAMES, batches: 0 },
@@ -176,7 +182,17 @@ try {
     if (round > roundsDone) writeOut((roundsDone = round));
     const acc = ((results[mixName] ??= {})[name] ??= newAccumulator());
     let counting = false;
-    const onRoute = routeCounter(acc, () => counting);
+    const count = routeCounter(acc, () => counting);
+    // --trace: the policy's route per call (l/r/s = local/remote/split, * = exploration, c = contention probe;
+    // batches with their expected ms), to see where a run went wrong.
+    const trace = [];
+    const onRoute = (e) => {
+      count(e);
+      if (!args.trace || name !== 'policy' || !counting) return;
+      const d = e.decision;
+      const tag = d.target[0] + (d.reason === 'probe' ? '*' : d.reason === 'contention-probe' ? 'c' : '');
+      trace.push(e.batchSize > 1 ? ` [${e.batchSize}:${tag} L${Math.round(d.expectedLocalMs)}/R${Math.round(d.expectedRemoteMs)}${e.fallback ? ' fb' : ''}] ` : tag);
+    };
     const h = await HybridEngine.create(keepLocal, { ...base, model: '', warmup: false, remote: { url, model: remoteModel, timeoutMs: 120_000 }, ...strategies[name] }, { onRoute });
     // The same warm-up for every strategy: one frame and one 4-image batch.
     await h.run([frame(0)], {});
@@ -192,6 +208,10 @@ try {
     if (name === 'policy') {
       acc.gain.push(h.router.assessContention().gain);
       acc.estimates.push({ local: h.router.localModel.estimate, remote: h.router.remoteModel.estimate });
+    }
+    if (trace.length) {
+      const m = (x) => [1, 4, 64].map((n) => Math.round(x.predict(n))).join('/');
+      log('  trace', trace.join(''), `| after: local ${m(h.router.localModel)} remote ${m(h.router.remoteModel)} ms for 1/4/64, gain ${r3(h.router.assessContention().gain)}`);
     }
     await h.dispose();
     log(`round ${round + 1}/${ROUNDS}`, mixName, '·', name, JSON.stringify({ ips: r3(r.ips), frameP95: r3(summarize(r.frameLat).p95), batchP95: r3(summarize(r.batchLat).p95), paths: r.paths, errors: r.errors }));
