@@ -13,13 +13,14 @@
 // runs first, last or behind the same strategy; 1 s of idle between runs. Reported per strategy: median images/s over the rounds, p95 and p99 over all rounds' latencies, and
 // `vs_best_fixed` = median images/s ÷ the better fixed strategy's median. `vs_best_fixed_rounds` gives the
 // same ratio within each round (min / median / max), i.e. the noise band of the comparison. Env: ROUNDS, FRAMES,
-// BATCH, MIXES (comma list), SETUPS (shared,separate), DEBUG_BATCHES=1 (each batch's latency and summed stage timings).
+// BATCH, MIXES (comma list), SETUPS (shared,separate), DEBUG_BATCHES=1 (each batch's latency and summed stage timings),
+// TRACE=1 (the policy's route per call and its cost models after each run).
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, r3, summarize, writeResult } from './lib/harness.mjs';
-import { mixRows, newAccumulator, routeCounter, schedule } from './lib/mixedWorkload.mjs';
+import { mixRows, newAccumulator, routeCounter, routeTrace, schedule } from './lib/mixedWorkload.mjs';
 import { startTritonForBench } from './lib/tritonServer.mjs';
 
 const shared = process.env.SIGHTLINE_SHARED ?? join(repoRoot, '..', 'shared');
@@ -125,7 +126,12 @@ async function runSetup(setupName, setup) {
     for (const { round, mixName, mix, name } of schedule(ROUNDS, mixes, names)) {
       const acc = ((results[mixName] ??= {})[name] ??= newAccumulator());
       let counting = false;
-      const onRoute = routeCounter(acc, () => counting);
+      const count = routeCounter(acc, () => counting);
+      const trace = process.env.TRACE && name === 'policy' ? routeTrace(() => counting) : null;
+      const onRoute = (e) => {
+        count(e);
+        trace?.onRoute(e);
+      };
       const det = await strategies[name](onRoute);
       // Warm-up (the same for every strategy): one frame and one 4-image batch. The policy's start-up probe
       // ran at creation (solo on each path, then both at once), which is how it knows whether the paths contend.
@@ -134,6 +140,7 @@ async function runSetup(setupName, setup) {
       counting = true;
       const r = await runMix(det, mix);
       if (det.router) acc.gain.push(det.router.assessContention().gain);
+      if (trace) console.log('  trace', trace.summary(det.router));
       await det.dispose();
       // Let the server and the collector settle, so no run inherits the previous one's tail.
       await new Promise((r) => setTimeout(r, 1000));

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { machine, repoRoot, r3, summarize } from '../lib/harness.mjs';
-import { mixRows, newAccumulator, routeCounter, schedule } from '../lib/mixedWorkload.mjs';
+import { mixRows, newAccumulator, routeCounter, routeTrace, schedule } from '../lib/mixedWorkload.mjs';
 import { installNavigatorGpu } from './nodeWebgpu.mjs';
 
 register('./sightline-resolve.mjs', import.meta.url);
@@ -183,15 +183,10 @@ try {
     const acc = ((results[mixName] ??= {})[name] ??= newAccumulator());
     let counting = false;
     const count = routeCounter(acc, () => counting);
-    // --trace: the policy's route per call (l/r/s = local/remote/split, * = exploration, c = contention probe;
-    // batches with their expected ms), to see where a run went wrong.
-    const trace = [];
+    const trace = args.trace && name === 'policy' ? routeTrace(() => counting) : null;
     const onRoute = (e) => {
       count(e);
-      if (!args.trace || name !== 'policy' || !counting) return;
-      const d = e.decision;
-      const tag = d.target[0] + (d.reason === 'probe' ? '*' : d.reason === 'contention-probe' ? 'c' : '');
-      trace.push(e.batchSize > 1 ? ` [${e.batchSize}:${tag} L${Math.round(d.expectedLocalMs)}/R${Math.round(d.expectedRemoteMs)}${e.fallback ? ' fb' : ''}] ` : tag);
+      trace?.onRoute(e);
     };
     const h = await HybridEngine.create(keepLocal, { ...base, model: '', warmup: false, remote: { url, model: remoteModel, timeoutMs: 120_000 }, ...strategies[name] }, { onRoute });
     // The same warm-up for every strategy: one frame and one 4-image batch.
@@ -209,10 +204,7 @@ try {
       acc.gain.push(h.router.assessContention().gain);
       acc.estimates.push({ local: h.router.localModel.estimate, remote: h.router.remoteModel.estimate });
     }
-    if (trace.length) {
-      const m = (x) => [1, 4, 64].map((n) => Math.round(x.predict(n))).join('/');
-      log('  trace', trace.join(''), `| after: local ${m(h.router.localModel)} remote ${m(h.router.remoteModel)} ms for 1/4/64, gain ${r3(h.router.assessContention().gain)}`);
-    }
+    if (trace) log('  trace', trace.summary(h.router));
     await h.dispose();
     log(`round ${round + 1}/${ROUNDS}`, mixName, '·', name, JSON.stringify({ ips: r3(r.ips), frameP95: r3(summarize(r.frameLat).p95), batchP95: r3(summarize(r.batchLat).p95), paths: r.paths, errors: r.errors }));
   }

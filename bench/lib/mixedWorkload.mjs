@@ -45,6 +45,26 @@ export function routeCounter(acc, counting) {
   };
 }
 
+/**
+ * The policy's route per call, for --trace / TRACE=1: l/r/s = local/remote/split, * = exploration,
+ * c = contention probe; batches with their predicted ms per path. `summary(router)` adds the cost models.
+ */
+export function routeTrace(counting) {
+  const parts = [];
+  return {
+    onRoute(e) {
+      if (!counting()) return;
+      const d = e.decision;
+      const tag = d.target[0] + (d.reason === 'probe' ? '*' : d.reason === 'contention-probe' ? 'c' : '');
+      parts.push(e.batchSize > 1 ? ` [${e.batchSize}:${tag} L${Math.round(d.expectedLocalMs)}/R${Math.round(d.expectedRemoteMs)}${e.fallback ? ' fb' : ''}] ` : tag);
+    },
+    summary(router) {
+      const m = (x) => [1, 4, 16, 64].map((n) => Math.round(x.predict(n))).join('/');
+      return `${parts.join('')} | after: local ${m(router.localModel)} remote ${m(router.remoteModel)} ms for 1/4/16/64, gain ${Math.round(router.assessContention().gain * 1000) / 1000}`;
+    },
+  };
+}
+
 const list = (o) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ');
 const median = (xs) => summarize(xs).median;
 

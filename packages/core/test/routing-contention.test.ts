@@ -81,8 +81,8 @@ class SimPath implements PathRunner<number, string> {
   calls: number[] = [];
   /** The first `calls` calls take `ms` longer (a cold start the start-up probe happens to see). */
   slowFirst = { calls: 0, ms: 0 };
-  /** Every `every`-th call takes `ms` longer (a GC pause, a stalled socket). */
-  spikes = { every: 0, ms: 0 };
+  /** Every `every`-th call (and the `length` − 1 after it) takes `ms` longer (a GC pause, a stalled socket, outside load). */
+  spikes: { every: number; ms: number; length?: number } = { every: 0, ms: 0 };
   /** What a call on the other path pays right after this path's call, when not the resource's switchMs. */
   windDownMs?: number;
   constructor(
@@ -101,7 +101,7 @@ class SimPath implements PathRunner<number, string> {
     this.calls.push(items.length);
     const last = this.resource.last;
     let penalty = last && last !== this ? (last.windDownMs ?? this.resource.switchMs ?? 0) : 0;
-    if (this.spikes.every > 0 && this.calls.length % this.spikes.every === 0) penalty += this.spikes.ms;
+    if (this.spikes.every > 0 && this.calls.length % this.spikes.every < (this.spikes.length ?? 1)) penalty += this.spikes.ms;
     if (this.slowFirst.calls > 0) {
       this.slowFirst.calls--;
       penalty += this.slowFirst.ms;
@@ -369,6 +369,16 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     // Only explorations go remote (two frames each, at most every ~100 frames here).
     expect(remote.every((e) => e.decision.reason === 'probe')).toBe(true);
     expect(remote.length).toBeLessThanOrEqual(14);
+  });
+
+  it('a frame stream stays on the cheaper path when a burst of outside load slows a few of its frames', async () => {
+    // The shared 2-core machine: local frames 62 ms, server frames 75 ms; when a batch arrives, its JPEG decode
+    // (outside the router) slows the next three local frames by 40 ms each. Averaged in, those made local
+    // look dearer than the server after every batch.
+    const s: Setup = { shared: true, local: [0, 62], remote: [0, 75], efficiency: 0.9, switchMs: 10 };
+    const r = await runMix(s, framesAndBatches(1, 400, 0, 0), 'auto', { probe: true, onSim: (w) => (w.local.spikes = { every: 40, ms: 40, length: 3 }) });
+    const remote = r.events.filter((e) => e.decision.target === 'remote');
+    expect(remote.every((e) => e.decision.reason === 'probe')).toBe(true);
   });
 
   it('explorations on a shared resource are spaced so that the switches they cause stay within ~1 % too', async () => {

@@ -104,9 +104,11 @@ const SWITCH_ALPHA = 0.3;
 /**
  * A re-measurement of a path the router rarely uses counts as this many ordinary calls: what its size class
  * holds is older (a start-up probe's cold calls), and at one call's weight a path whose probe said 160 ms for
- * an 85 ms frame took five explorations (hundreds of calls) to be chosen again.
+ * an 85 ms frame took five explorations (hundreds of calls) to be chosen again. 5 is more than half of a
+ * size class's window (9 calls, see LatencyModel), so one exploration sets the class's median: if it was an
+ * outlier low, the calls it attracts correct it at once; if high, the path waits one more interval.
  */
-const EXPLORE_WEIGHT = 3;
+const EXPLORE_WEIGHT = 5;
 
 /** Codes that describe the item itself: running it elsewhere would fail the same way. */
 const ITEM_FAULTS: ReadonlySet<SightlineErrorCode> = new Set<SightlineErrorCode>([

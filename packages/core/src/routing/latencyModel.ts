@@ -1,15 +1,19 @@
 /**
  * Online estimate of one path's cost: latency(n) ≈ fixedMs + perImageMs · n for a call of n images.
- * Calls are kept by size class (1, 2-3, 4-7, 8-15, …), each class an exponentially-forgotten mean of its own
- * recent calls. Predictions interpolate between the classes' means (a GPU's cost per image falls with batch
- * size, so one straight line misplaces single frames by ~10 %); `estimate` is the least-squares line through
- * them, for the policy's split and threshold arithmetic. Each class forgets only as its own calls
- * arrive: with one forgetting clock over all calls, a stream of 300 single frames erased what a 64-image batch
- * costs (the slope then came from the batches' fading weight and the frames' noise: 3 ms per image fitted
- * against 15-20 measured on the H100), and batches were placed by a fit that no longer described them.
- * A class still tracks a device that warms up, throttles or gets busier (a lone spike counts at most twice
- * the class's mean, see SPIKE_CAP); a single class works from one sample (the fixed part then comes from the
- * prior).
+ * Calls are kept by size class (1, 2-3, 4-7, 8-15, …), each class a window of its own recent calls whose
+ * median per-image cost stands for the class. Predictions interpolate between the classes (a GPU's cost per
+ * image falls with batch size, so one straight line misplaces single frames by ~10 %); `estimate` is the
+ * least-squares line through them, for the policy's split and threshold arithmetic. Each class forgets only
+ * as its own calls arrive: with one forgetting clock over all calls, a stream of 300 single frames erased what
+ * a 64-image batch costs (3 ms per image fitted against 15-20 measured on the H100), and batches were placed
+ * by a fit that no longer described them.
+ *
+ * A median, not a mean: latency has a long upper tail and bursts of outside load (a GC pause, a stalled
+ * socket; a batch's JPEG decode on the same cores while frames run). Averaged in, one 100 ms stall made a
+ * 17 ms WebGPU path look dearer than a 33 ms server, and the few frames that ran beside a batch's decode on
+ * the shared 2-core machine made local frames look 20 % dearer than remote ones; either way the stream moved
+ * to the dearer path until an exploration came back. The median moves only once half the window says so,
+ * which a device that really warmed up, throttled or got busier does within about half a window.
  */
 export interface LatencyEstimate {
   fixedMs: number;
@@ -18,7 +22,10 @@ export interface LatencyEstimate {
 }
 
 export interface LatencyModelOptions {
-  /** Weight of the newest sample within its size class (0..1]; 0.2 ≈ the class's last ~10 calls matter. */
+  /**
+   * How fast a class follows its newest calls (0..1]: the class keeps the last round(2/alpha − 1) calls (the
+   * window whose mean age matches an exponential average with this weight); 0.2 → 9 calls.
+   */
   alpha?: number;
   /** Prior used until measurements arrive (e.g. from a probe or user configuration). */
   prior?: Partial<LatencyEstimate>;
@@ -26,36 +33,32 @@ export interface LatencyModelOptions {
 
 /** Weight of a class in the fit: its calls, up to this many (a busy class must not drown the others). */
 const MAX_CLASS_WEIGHT = 4;
-/**
- * Once a class has this many calls, a sample counts as at most SPIKE_CAP × the class's mean. Latency has a
- * long upper tail (a GC pause, a stalled socket, the OS scheduling something else: p99 is ~2× p95 for WebGPU
- * frames on the H100 host): taken whole, one 100 ms hiccup on a 17 ms path made it look dearer than a 33 ms
- * server, and the stream went there until an exploration came back. A path that really got slower still
- * gets there: each capped sample raises the mean by up to alpha × (SPIKE_CAP − 1) of it (×1.2 a call).
- */
-const SPIKE_CAP = 2;
-const SPIKE_MIN_CALLS = 3;
 
+/** A size class: a ring of its last `window` calls (images, ms). */
 interface SizeClass {
-  /** Forgotten sums: weight, images, milliseconds. */
-  w: number;
-  n: number;
-  t: number;
+  n: Float64Array;
+  t: Float64Array;
+  /** Entries filled (≤ window) and the next slot to write. */
+  size: number;
+  next: number;
   calls: number;
 }
 
 export class LatencyModel {
-  private readonly alpha: number;
+  private readonly window: number;
   private readonly classes = new Map<number, SizeClass>();
   private fixed: number;
   private perImage: number;
   private count = 0;
   private fixedFitted: boolean;
-  /** Class means (images, ms) and fit weights, by images: where predict() interpolates. */
+  /** Class points (mean images, median ms at that size) and fit weights, by images: where predict() interpolates. */
   private points: { n: number; t: number; w: number }[] = [];
+  private readonly scratch: Float64Array;
 
   constructor({ alpha = 0.2, prior = {} }: LatencyModelOptions = {}) {
-    this.alpha = Math.min(1, Math.max(1e-3, alpha));
+    const a = Math.min(1, Math.max(1e-3, alpha));
+    this.window = Math.max(1, Math.round(2 / a - 1));
+    this.scratch = new Float64Array(this.window);
     this.fixed = Math.max(0, prior.fixedMs ?? 0);
     this.perImage = Math.max(0, prior.perImageMs ?? Number.NaN);
     this.fixedFitted = prior.fixedMs !== undefined;
@@ -68,22 +71,39 @@ export class LatencyModel {
   observe(images: number, ms: number, weight = 1): void {
     if (!(images > 0) || !Number.isFinite(images) || !Number.isFinite(ms) || ms < 0 || !(weight > 0)) return;
     const key = Math.floor(Math.log2(images));
-    const c = this.classes.get(key) ?? { w: 0, n: 0, t: 0, calls: 0 };
-    // The cap is per image of the class's mean call, so a larger call in the same class is not cut.
-    if (c.calls >= SPIKE_MIN_CALLS) ms = Math.min(ms, ((SPIKE_CAP * c.t) / c.n) * images);
-    const keep = (1 - this.alpha) ** weight;
-    c.w = c.w * keep + weight;
-    c.n = c.n * keep + weight * images;
-    c.t = c.t * keep + weight * ms;
+    let c = this.classes.get(key);
+    if (!c) {
+      c = { n: new Float64Array(this.window), t: new Float64Array(this.window), size: 0, next: 0, calls: 0 };
+      this.classes.set(key, c);
+    }
+    for (let k = Math.min(this.window, Math.max(1, Math.round(weight))); k > 0; k--) {
+      c.n[c.next] = images;
+      c.t[c.next] = ms;
+      c.next = (c.next + 1) % this.window;
+      c.size = Math.min(this.window, c.size + 1);
+    }
     c.calls++;
-    this.classes.set(key, c);
     this.count++;
     this.fit();
   }
 
-  /** Weighted least squares through the classes' mean (images, ms). */
+  /** The class's point: its calls' mean size, and the median per-image ms times that size. */
+  private point(c: SizeClass): { n: number; t: number } {
+    let sumN = 0;
+    for (let i = 0; i < c.size; i++) {
+      sumN += c.n[i];
+      this.scratch[i] = c.t[i] / c.n[i];
+    }
+    const per = this.scratch.subarray(0, c.size).sort();
+    const mid = c.size >> 1;
+    const median = c.size % 2 ? per[mid] : (per[mid - 1] + per[mid]) / 2;
+    const n = sumN / c.size;
+    return { n, t: median * n };
+  }
+
+  /** Weighted least squares through the classes' points (images, ms). */
   private fit(): void {
-    this.points = [...this.classes.values()].map((c) => ({ n: c.n / c.w, t: c.t / c.w, w: Math.min(c.calls, MAX_CLASS_WEIGHT) })).sort((a, b) => a.n - b.n);
+    this.points = [...this.classes.values()].map((c) => ({ ...this.point(c), w: Math.min(c.calls, MAX_CLASS_WEIGHT) })).sort((a, b) => a.n - b.n);
     let sw = 0;
     let sn = 0;
     let st = 0;
@@ -116,7 +136,7 @@ export class LatencyModel {
 
   /**
    * Predicted latency for a call of `images`; NaN while nothing is known. Between measured sizes, the line
-   * between their means; beyond them, the nearest segment's slope (never falling); one size: the line.
+   * between their points; beyond them, the nearest segment's slope (never falling); one size: the line.
    */
   predict(images: number): number {
     const p = this.points;
