@@ -37,7 +37,8 @@ export type RemoteInputDType = 'uint8' | 'float16' | 'float32';
 /** Channels first ([3,H,W], the ONNX models) or last ([H,W,3], the generated UINT8 ensembles). */
 export type RemoteInputLayout = 'nchw' | 'nhwc';
 
-const WIRE: Partial<Record<KServeDataType, RemoteInputDType>> = { UINT8: 'uint8', FP16: 'float16', FP32: 'float32' };
+/** The image input datatypes a served model may take, and the element type to letterbox into for each. */
+export const IMAGE_INPUT_DTYPES: Partial<Record<KServeDataType, RemoteInputDType>> = { UINT8: 'uint8', FP16: 'float16', FP32: 'float32' };
 
 export class RemoteDetector {
   /** What to letterbox into (the deployed model's input type and layout). */
@@ -60,7 +61,7 @@ export class RemoteDetector {
     // Config dims exclude the batch dim when max_batch_size > 0.
     const image = imageInputShape(config.maxBatchSize > 0 ? input.dims : input.dims.slice(1));
     if (!image) throw new LayoutError('E_SHAPE_MISMATCH', `model '${opts.model}' input ${JSON.stringify(input.dims)} is not a fixed RGB image ([3,H,W] or [H,W,3])`);
-    const wire = WIRE[input.datatype];
+    const wire = IMAGE_INPUT_DTYPES[input.datatype];
     if (!wire) throw new LayoutError('E_UNSUPPORTED_DTYPE', `model '${opts.model}' takes ${input.datatype}; only UINT8, FP16 and FP32 images are supported`);
     this.inputDType = wire;
     this.datatype = input.datatype;

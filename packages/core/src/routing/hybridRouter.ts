@@ -151,10 +151,9 @@ export class HybridRouter<TItem, TResult> {
   /**
    * What a small contended call pays for following the other path's call (its wind-down), per side: learned
    * from the switch-blind calls, as their ms beyond the path's estimate. An exploration costs two of those
-   * switches (there and back), which the exploration interval has to pay for.
+   * switches (there and back), which the exploration interval has to pay for. NaN until the first one.
    */
-  private readonly switchMs = { local: 0, remote: 0 };
-  private readonly switches = { local: 0, remote: 0 };
+  private readonly switchMs = { local: Number.NaN, remote: Number.NaN };
   /** Since when an unmeasured path has been setting aside overlapped samples, waiting for a solo one. */
   private readonly heldBackSince: { local: number | null; remote: number | null } = { local: null, remote: null };
   /**
@@ -238,7 +237,7 @@ export class HybridRouter<TItem, TResult> {
     // contended two calls' plus a switch there and one back (on the shared 2-core machine: 2 × 0.2 of a
     // frame, plus ~35 ms of wind-down on a 72 ms frame — more than the calls themselves).
     const chosenMs = (chosen === 'local' ? this.localModel : this.remoteModel).predict(n);
-    const cost = d.reason === 'contended' ? 2 * (ratio - 1) + (this.switchMs.local + this.switchMs.remote) / chosenMs : ratio - 1;
+    const cost = d.reason === 'contended' ? 2 * (ratio - 1) + ((this.switchMs.local || 0) + (this.switchMs.remote || 0)) / chosenMs : ratio - 1;
     if (!stale && this.callsWithout[other] < Math.max(EXPLORE_MIN_CALLS, Math.ceil(cost / EXPLORE_COST))) return null;
     if (this.activity.busy(other) || (d.reason === 'contended' && this.activity.busy(chosen))) return null;
     if (commit) {
@@ -473,13 +472,15 @@ export class HybridRouter<TItem, TResult> {
             failed.errors.set(i, r);
           }
         });
-        if (pathFaults === 0 && switched && part.length <= SWITCH_BLIND_IMAGES && model.known) {
-          const extra = Math.max(0, sample.serviceMs - model.predict(part.length));
+        const blind = switched && part.length <= SWITCH_BLIND_IMAGES;
+        if (pathFaults === 0 && blind && model.known) {
+          const expected = model.predict(part.length);
+          const extra = Math.min(expected, Math.max(0, sample.serviceMs - expected));
           // The first one sets it (an exploration is rare: learning it at SWITCH_ALPHA would take several).
-          const a = this.switches[side]++ === 0 ? 1 : SWITCH_ALPHA;
-          this.switchMs[side] += a * (Math.min(extra, model.predict(part.length)) - this.switchMs[side]);
+          const was = this.switchMs[side];
+          this.switchMs[side] = Number.isNaN(was) ? extra : was + SWITCH_ALPHA * (extra - was);
         }
-        if (pathFaults === 0 && !(switched && part.length <= SWITCH_BLIND_IMAGES)) {
+        if (pathFaults === 0 && !blind) {
           this.learn(side, part.length, sample, reason === 'contention-probe' || !this.assessContention().contended, reason === 'probe' ? EXPLORE_WEIGHT : 1);
         }
         if (side === 'remote') {

@@ -42,6 +42,8 @@ interface SizeClass {
   size: number;
   next: number;
   calls: number;
+  /** Mean images and median ms at that size, as of the newest call (see point()). */
+  point: { n: number; t: number };
 }
 
 export class LatencyModel {
@@ -73,7 +75,7 @@ export class LatencyModel {
     const key = Math.floor(Math.log2(images));
     let c = this.classes.get(key);
     if (!c) {
-      c = { n: new Float64Array(this.window), t: new Float64Array(this.window), size: 0, next: 0, calls: 0 };
+      c = { n: new Float64Array(this.window), t: new Float64Array(this.window), size: 0, next: 0, calls: 0, point: { n: images, t: ms } };
       this.classes.set(key, c);
     }
     for (let k = Math.min(this.window, Math.max(1, Math.round(weight))); k > 0; k--) {
@@ -83,6 +85,7 @@ export class LatencyModel {
       c.size = Math.min(this.window, c.size + 1);
     }
     c.calls++;
+    c.point = this.point(c);
     this.count++;
     this.fit();
   }
@@ -103,7 +106,7 @@ export class LatencyModel {
 
   /** Weighted least squares through the classes' points (images, ms). */
   private fit(): void {
-    this.points = [...this.classes.values()].map((c) => ({ ...this.point(c), w: Math.min(c.calls, MAX_CLASS_WEIGHT) })).sort((a, b) => a.n - b.n);
+    this.points = [...this.classes.values()].map((c) => ({ ...c.point, w: Math.min(c.calls, MAX_CLASS_WEIGHT) })).sort((a, b) => a.n - b.n);
     let sw = 0;
     let sn = 0;
     let st = 0;

@@ -5,7 +5,7 @@
  * server), channels first or last, and a raw head or end-to-end rows (NMS on the server).
  */
 import { LayoutError, OptionError, RemoteError, type OutputLayout } from '@sightline/core';
-import { EndpointPool, TritonHttpClient, imageInputShape, layoutFromOutputDims, type InferenceClient, type InferOutput, type KServeDataType } from '@sightline/triton';
+import { EndpointPool, IMAGE_INPUT_DTYPES, TritonHttpClient, imageInputShape, layoutFromOutputDims, type InferenceClient, type InferOutput, type KServeDataType } from '@sightline/triton';
 import { nodeHttpTransport } from '@sightline/triton/node';
 import type { EngineData, EngineInput, EngineInputType, EngineModel, EngineRun, InferenceEngine } from './inferenceEngine.js';
 
@@ -74,8 +74,6 @@ export interface RemoteEngine extends InferenceEngine {
   readonly client: InferenceClient;
 }
 
-const INPUT_TYPES: Partial<Record<KServeDataType, EngineInputType>> = { FP32: 'float32', FP16: 'float16', UINT8: 'uint8' };
-
 export async function createTritonEngine(remote: RemoteOptions, local: EngineModel | null): Promise<RemoteEngine> {
   const client = await createInferenceClient(remote);
   let closed = false;
@@ -89,7 +87,7 @@ export async function createTritonEngine(remote: RemoteOptions, local: EngineMod
       throw new RemoteError('E_REMOTE_PROTOCOL', `model '${remote.model}' on the server has inputs [${cfg.inputs.map((i) => i.name)}] / outputs [${cfg.outputs.map((o) => o.name)}]; cannot tell which to use`);
     }
     const datatype: KServeDataType = input.datatype;
-    const inputDataType = INPUT_TYPES[datatype];
+    const inputDataType: EngineInputType | undefined = IMAGE_INPUT_DTYPES[datatype];
     if (!inputDataType) throw new RemoteError('E_REMOTE_PROTOCOL', `server model input '${input.name}' is ${datatype}; FP32, FP16 or UINT8 expected`);
     const batched = cfg.maxBatchSize > 0;
     // Dynamic spatial dims (-1) take the local model's size, as before this check existed.
