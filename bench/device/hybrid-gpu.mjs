@@ -183,12 +183,13 @@ try {
     const acc = ((results[mixName] ??= {})[name] ??= newAccumulator());
     let counting = false;
     const count = routeCounter(acc, () => counting);
-    const trace = args.trace && name === 'policy' ? routeTrace(() => counting) : null;
+    let h;
+    const trace = args.trace && name === 'policy' ? routeTrace(() => counting, () => h?.router) : null;
     const onRoute = (e) => {
       count(e);
       trace?.onRoute(e);
     };
-    const h = await HybridEngine.create(keepLocal, { ...base, model: '', warmup: false, remote: { url, model: remoteModel, timeoutMs: 120_000 }, ...strategies[name] }, { onRoute });
+    h = await HybridEngine.create(keepLocal, { ...base, model: '', warmup: false, remote: { url, model: remoteModel, timeoutMs: 120_000 }, ...strategies[name] }, { onRoute });
     // The same warm-up for every strategy: one frame and one 4-image batch.
     await h.run([frame(0)], {});
     await h.run([frame(1), frame(2), frame(3), frame(0)], {});

@@ -47,16 +47,21 @@ export function routeCounter(acc, counting) {
 
 /**
  * The policy's route per call, for --trace / TRACE=1: l/r/s = local/remote/split, * = exploration,
- * c = contention probe; batches with their predicted ms per path. `summary(router)` adds the cost models.
+ * c = contention probe; batches with their predicted ms per path and the contention gain (g). `summary(router)` adds the cost models.
  */
-export function routeTrace(counting) {
+export function routeTrace(counting, router = () => null) {
   const parts = [];
+  // The contention gain when a batch is placed (the router of the run in progress, when the caller gives it).
+  const gainOf = () => {
+    const g = router()?.assessContention().gain;
+    return g === undefined ? '?' : Math.round(g * 100) / 100;
+  };
   return {
     onRoute(e) {
       if (!counting()) return;
       const d = e.decision;
       const tag = d.target[0] + (d.reason === 'probe' ? '*' : d.reason === 'contention-probe' ? 'c' : '');
-      parts.push(e.batchSize > 1 ? ` [${e.batchSize}:${tag} L${Math.round(d.expectedLocalMs)}/R${Math.round(d.expectedRemoteMs)}${e.fallback ? ' fb' : ''}] ` : tag);
+      parts.push(e.batchSize > 1 ? ` [${e.batchSize}:${tag} L${Math.round(d.expectedLocalMs)}/R${Math.round(d.expectedRemoteMs)} g${gainOf()}${e.fallback ? ' fb' : ''}] ` : tag);
     },
     summary(router) {
       const m = (x) => [1, 4, 16, 64].map((n) => Math.round(x.predict(n))).join('/');

@@ -540,6 +540,12 @@ describe('ContentionModel', () => {
     const a = c.assess(100, 130);
     expect(a.contended).toBe(false);
     expect(a.gain).toBeGreaterThan(1.7);
+    // By default overlapping must gain 35 %: paths that slow each other by 1.6× (1.25 together) run in turn.
+    const e = new ContentionModel();
+    e.observe('local', 100, 160, 1);
+    e.observe('remote', 100, 160, 1);
+    expect(e.assess(100, 100)).toMatchObject({ contended: true });
+    expect(e.assess(100, 100).gain).toBeCloseTo(1.25, 6);
   });
   it('a call slowed by something it never overlapped does not teach a slowdown; one sample claims at most 4×', () => {
     const c = new ContentionModel();
@@ -553,6 +559,28 @@ describe('ContentionModel', () => {
     // Fully overlapped and 10× slower: counted, but as 4× (the cap), averaged with what came before.
     c.observe('local', 119, 1190, 1);
     expect(c.slowdown('local')).toBeCloseTo((1 + 4) / 2, 1);
+  });
+
+  it('a contended verdict stands while only the per-image costs move; a new slowdown sample re-judges it', () => {
+    const c = new ContentionModel({ margin: 0.1 });
+    c.observe('local', 10, 18, 1);
+    c.observe('remote', 10, 18, 1);
+    // 1.8× each way: with one path twice as dear, overlapping loses (gain 0.83).
+    expect(c.assess(10, 20).contended).toBe(true);
+    // A batch measured alone makes the paths look alike: the same slowdowns would now give 1.11, past the
+    // margin, but nothing was overlapped to say so.
+    expect(c.assess(10, 10)).toMatchObject({ contended: true });
+    expect(c.assess(10, 10).gain).toBeCloseTo(2 / 1.8, 6);
+    // Overlapped again, at full speed both ways: that measurement decides.
+    c.observe('local', 10, 10, 1);
+    c.observe('remote', 10, 10, 1);
+    expect(c.assess(10, 10).contended).toBe(false);
+    // A verdict of independent paths follows the costs both ways.
+    const d = new ContentionModel({ margin: 0.1 });
+    d.observe('local', 10, 18, 1);
+    d.observe('remote', 10, 18, 1);
+    expect(d.assess(10, 10).contended).toBe(false);
+    expect(d.assess(10, 20).contended).toBe(true);
   });
 
   it('property: the verdict is contended exactly when overlapping loses to the best path by more than the margin', () => {
