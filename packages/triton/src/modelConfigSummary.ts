@@ -67,3 +67,11 @@ export function summarizeModelConfig(raw: unknown): ModelConfigSummary {
   if (typeof cfg.backend === 'string' && cfg.backend) summary.backend = cfg.backend;
   return summary;
 }
+
+/**
+ * A tensor's dims for one item: a config with max_batch_size > 0 leaves the batch dim out, one with 0 lists it
+ * first. Every client reading image or output shapes off a config needs the same answer.
+ */
+export function perItemDims(config: Pick<ModelConfigSummary, 'maxBatchSize'>, tensor: Pick<TensorConfig, 'dims'>): number[] {
+  return config.maxBatchSize > 0 ? [...tensor.dims] : tensor.dims.slice(1);
+}

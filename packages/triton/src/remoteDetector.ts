@@ -9,6 +9,7 @@ import {
 import { floatToHalf } from './datatypes.js';
 import { batchInfer, type BatchInferOptions } from './batchInfer.js';
 import { ModelConfigCache } from './modelConfigCache.js';
+import { perItemDims } from './modelConfigSummary.js';
 import { layoutFromOutputDims } from './remoteOutputLayout.js';
 import type { InferenceClient, InferInput, KServeDataType, ModelConfigSummary, TensorData } from './types.js';
 
@@ -58,8 +59,7 @@ export class RemoteDetector {
     const input = config.inputs[0];
     const output = config.outputs[0];
     if (!input || !output || config.inputs.length !== 1) throw new LayoutError('E_UNKNOWN_LAYOUT', `model '${opts.model}' must have one image input and an output`);
-    // Config dims exclude the batch dim when max_batch_size > 0.
-    const image = imageInputShape(config.maxBatchSize > 0 ? input.dims : input.dims.slice(1));
+    const image = imageInputShape(perItemDims(config, input));
     if (!image) throw new LayoutError('E_SHAPE_MISMATCH', `model '${opts.model}' input ${JSON.stringify(input.dims)} is not a fixed RGB image ([3,H,W] or [H,W,3])`);
     const wire = IMAGE_INPUT_DTYPES[input.datatype];
     if (!wire) throw new LayoutError('E_UNSUPPORTED_DTYPE', `model '${opts.model}' takes ${input.datatype}; only UINT8, FP16 and FP32 images are supported`);
@@ -70,7 +70,7 @@ export class RemoteDetector {
     this.inputLayout = image.layout;
     this.inputHeight = image.height;
     this.inputWidth = image.width;
-    this.layout = opts.layout ?? layoutFromOutputDims(config.maxBatchSize > 0 ? output.dims : output.dims.slice(1));
+    this.layout = opts.layout ?? layoutFromOutputDims(perItemDims(config, output));
     if (this.layout.kind === 'classification') throw new LayoutError('E_UNKNOWN_LAYOUT', `model '${opts.model}' is a classifier, not a detector`);
     this.decoder = new DetectionDecoder(opts.labels ? { labels: opts.labels } : {});
   }

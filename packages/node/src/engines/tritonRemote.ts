@@ -5,7 +5,7 @@
  * server), channels first or last, and a raw head or end-to-end rows (NMS on the server).
  */
 import { LayoutError, OptionError, RemoteError, type OutputLayout } from '@sightline/core';
-import { EndpointPool, IMAGE_INPUT_DTYPES, TritonHttpClient, imageInputShape, layoutFromOutputDims, type InferenceClient, type InferOutput, type KServeDataType } from '@sightline/triton';
+import { EndpointPool, IMAGE_INPUT_DTYPES, TritonHttpClient, imageInputShape, perItemDims, layoutFromOutputDims, type InferenceClient, type InferOutput, type KServeDataType } from '@sightline/triton';
 import { nodeHttpTransport } from '@sightline/triton/node';
 import type { EngineData, EngineInput, EngineInputType, EngineModel, EngineRun, InferenceEngine } from './inferenceEngine.js';
 
@@ -89,9 +89,8 @@ export async function createTritonEngine(remote: RemoteOptions, local: EngineMod
     const datatype: KServeDataType = input.datatype;
     const inputDataType: EngineInputType | undefined = IMAGE_INPUT_DTYPES[datatype];
     if (!inputDataType) throw new RemoteError('E_REMOTE_PROTOCOL', `server model input '${input.name}' is ${datatype}; FP32, FP16 or UINT8 expected`);
-    const batched = cfg.maxBatchSize > 0;
     // Dynamic spatial dims (-1) take the local model's size, as before this check existed.
-    const dims = (batched ? input.dims : input.dims.slice(1)).map((d, i, all) =>
+    const dims = perItemDims(cfg, input).map((d, i, all) =>
       d !== -1 || !local ? d : all[0] === 3 ? local.inputSize[i - 1] ?? d : local.inputSize[i] ?? d,
     );
     const image = imageInputShape(dims);
@@ -101,9 +100,9 @@ export async function createTritonEngine(remote: RemoteOptions, local: EngineMod
         details: { server: [image.height, image.width], local: [...local.inputSize] },
       });
     }
-    const outputLayout = served(output.dims.slice(batched ? 0 : 1), local?.layout);
+    const outputLayout = served(perItemDims(cfg, output), local?.layout);
     // max_batch_size 0 means the dims include the batch, which our models fix at 1.
-    const maxBatch = batched ? cfg.maxBatchSize : 1;
+    const maxBatch = cfg.maxBatchSize > 0 ? cfg.maxBatchSize : 1;
     const engine: RemoteEngine = {
       backend: client.protocol === 'grpc' ? 'triton-grpc' : 'triton-http',
       maxBatch,

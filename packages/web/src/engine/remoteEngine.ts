@@ -4,7 +4,7 @@
  * Returns one entry per frame: a result, or the Error for that frame (never throws for one bad frame).
  */
 import { ClassifyPreprocessor, LetterboxPreprocessor, RemoteError, SightlineError, classifyTopK, type PixelBuffer } from '@sightline/core';
-import { ModelConfigCache, RemoteDetector, TritonHttpClient, type InferenceClient } from '@sightline/triton';
+import { ModelConfigCache, RemoteDetector, TritonHttpClient, perItemDims, type InferenceClient } from '@sightline/triton';
 import type { RemoteTarget } from '../types.js';
 import type { FrameOptions } from '../protocol.js';
 import type { ClassifyResult, DetectResult } from '../types.js';
@@ -33,7 +33,7 @@ export class RemoteEngine {
       const cfg = await new ModelConfigCache(client).get(target.model);
       const input = cfg.inputs[0];
       const output = cfg.outputs[0];
-      const dims = cfg.maxBatchSize > 0 ? input.dims : input.dims.slice(1);
+      const dims = input ? perItemDims(cfg, input) : [];
       if (!input || !output || input.datatype !== 'FP32' || dims.length !== 3 || dims[1] !== dims[2]) {
         throw new RemoteError('E_REMOTE_PROTOCOL', `remote classifier '${target.model}' must take one FP32 [3,S,S] input`);
       }
