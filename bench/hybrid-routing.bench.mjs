@@ -176,6 +176,6 @@ writeResult('hybrid-routing', rows, {
     '"always-local, again (A/A)" is always-local run a second time in the same rounds and scored like the policies: its vs_best_fixed and p95 spread are what identical routing gets on this machine, the yardstick for "matches the best fixed choice".',
     '"policy, contention detection off" is the same router with `contention: { detect: false }`: what the policy did before (send the batch remote while frames run locally; split batches) — both paths slow down on the shared cores.',
     'Separate cores: a closed-loop frame stream has one frame in flight, so no routing can beat the cheaper path there (the policy should match it); batches can be split so both cores finish together, and a frame stream meeting a batch can keep one path while the batch takes the other.',
-    'The same mix with a GPU on both sides is hybrid-gpu-h100 (WebGPU through Dawn vs Triton on one H100). core/test/routing-contention.test.ts checks on a simulated clock that the policy keeps offloading and splitting when the remote is an independent resource.',
+    'The same mix with a GPU on both sides is hybrid-gpu-h100 / hybrid-gpu-h200 (WebGPU through Dawn vs Triton on the same GPU). core/test/routing-contention.test.ts checks on a simulated clock that the policy keeps offloading and splitting when the remote is an independent resource.',
   ],
 });

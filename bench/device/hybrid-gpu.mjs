@@ -12,7 +12,7 @@
 // --remote-model yolov8n_e2e (server-side NMS, 7 KB down per image) or yolov8n_u8 (raw head, 2.8 MB down)).
 // CPU smoke here (SwiftShader through Dawn, a tiny generated model served by the local tritonserver):
 //   LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node bench/device/hybrid-gpu.mjs --tiny 1
-// Options: --rounds 3 --frames 300 --batch 64 --batches 3 --out bench/results/hybrid-gpu-h100.json
+// Options: --rounds 3 --frames 300 --batch 64 --batches 3 --out bench/results/hybrid-gpu-<gpu>.json (h100, h200)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { register } from 'node:module';
@@ -32,7 +32,6 @@ const ROUNDS = +(args.rounds ?? (tiny ? 1 : 5));
 const FRAMES = +(args.frames ?? (tiny ? 20 : 300));
 const BATCH = +(args.batch ?? (tiny ? 8 : 64));
 const BATCHES = +(args.batches ?? 3);
-const outFile = args.out ?? join(repoRoot, 'bench', 'results', tiny ? 'hybrid-gpu-smoke.json' : 'hybrid-gpu-h100.json');
 const log = (...a) => console.log('[hybrid-gpu]', ...a);
 /** The GPU, for the results' name and machine line (nvidia-smi where there is one). */
 const gpu = (() => {
@@ -43,6 +42,7 @@ const gpu = (() => {
     return { name: '', tag: 'gpu' };
   }
 })();
+const outFile = args.out ?? join(repoRoot, 'bench', 'results', tiny ? 'hybrid-gpu-smoke.json' : `hybrid-gpu-${gpu.tag}.json`);
 
 // 1. navigator.gpu: from /tmp/dw/setup.mjs on the GPU machine; here, from the npm `webgpu` package.
 await installNavigatorGpu();
