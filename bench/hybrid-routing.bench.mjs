@@ -9,8 +9,8 @@
 //     should beat both fixed choices wherever there is work for two (batches), and match them on a frame stream.
 //
 // Method: every (mix, strategy) run gets a fresh detector (so each policy run pays its own learning), the same
-// warm-up, and the same workload; ROUNDS rounds, the strategy order shuffled (seeded) every round so none always
-// runs first, last or behind the same strategy; 1 s of idle between runs. Reported per strategy: median images/s over the rounds, p95 and p99 over all rounds' latencies, and
+// warm-up, and the same workload; ROUNDS rounds, the strategy order from a carry-over-balanced design
+// (lib/mixedWorkload balancedOrders) so none always runs first, last or behind the same strategy; 1 s of idle between runs. Reported per strategy: median images/s over the rounds, p95 and p99 over all rounds' latencies, and
 // `vs_best_fixed` = median images/s ÷ the better fixed strategy's median. `vs_best_fixed_rounds` gives the
 // same ratio within each round (min / median / max), i.e. the noise band of the comparison. Env: ROUNDS, FRAMES,
 // BATCH, MIXES (comma list), SETUPS (shared,separate), DEBUG_BATCHES=1 (each batch's latency and summed stage timings),
@@ -167,7 +167,7 @@ try {
 
 writeResult('hybrid-routing', rows, {
   description:
-    `Mixed workload with YOLOv8n: ${FRAMES} single frames (closed loop) and/or batches of ${BATCH} images; ${ROUNDS} rounds, strategy order shuffled per round (seeded; a rotation kept the policy right behind always-remote in every round), 1 s idle between runs, a fresh detector per run after a 1-frame + 4-image warm-up. ` +
+    `Mixed workload with YOLOv8n: ${FRAMES} single frames (closed loop) and/or batches of ${BATCH} images; ${ROUNDS} rounds, strategy order from a carry-over-balanced design (each round the next row: over a full cycle every strategy runs once in every position and once right after every other), 1 s idle between runs, a fresh detector per run after a 1-frame + 4-image warm-up. ` +
     '`images_per_s` = median over rounds (range beside it); p95/p99 over all rounds\' latencies (with 2 batches per 40 frames, the frames that wait behind a whole batch are ~5 % of all: p99 shows them); `vs_best_fixed` = median images/s ÷ the better of always-local and always-remote (≥ 1.0 = the policy matches or beats the best fixed choice); `vs_best_fixed_rounds` = that ratio within each round, min / median / max (the noise band). ' +
     '`routes` counts the policy\'s onRoute reasons in the measured window; `overlap_gain` = the policy\'s learned combined rate of both paths at once ÷ the best single path (< 1.35 → contended).' + ' `fallbacks`: items recomputed on the other path, by error code (none expected here).',
   notes: [

@@ -4,7 +4,8 @@
 // tritonserver with a python-backend model running torch on CUDA: bench/device/triton_gpu_repo.py). Strategies:
 // always-local, always-remote, the policy, and always-local again as an A/A control; the fixed ones are the
 // same router pinned by `policy.mode`, so all pay the same overhead. Mixes: frames only; frames
-// with 64-image batches; batches only. ROUNDS rounds, strategy order shuffled per round (seeded), a fresh router per run
+// with 64-image batches; batches only. ROUNDS rounds, strategy order balanced for carry-over (lib/mixedWorkload
+// balancedOrders), a fresh router per run
 // (the policy pays its start-up probe at creation, outside the measured window, like model loading).
 //
 // GPU machine: bench/device/stage-hybrid-gpu.sh here, then two device calls (serve-triton-gpu.sh starts the
@@ -232,7 +233,7 @@ const out = {
   date: new Date().toISOString(),
   machine: `${gpu.name ? `${gpu.name}, ` : ''}${machine()}`,
   description:
-    `Mixed workload, YOLOv8n: ${FRAMES} single frames (closed loop) and/or ${BATCH}-image batches; ${rounds} rounds, strategy order shuffled per round (seeded), a fresh router per run after a 1-frame + 4-image warm-up. ` +
+    `Mixed workload, YOLOv8n: ${FRAMES} single frames (closed loop) and/or ${BATCH}-image batches; ${rounds} rounds, strategy order from a carry-over-balanced design (each round the next row: over a full cycle every strategy runs once in every position and once right after every other), a fresh router per run after a 1-frame + 4-image warm-up. ` +
     `Local = packages/web OnnxEngine on WebGPU (Dawn, onnxruntime-web native WebGPU EP, GPU letterbox and candidate filter); remote = packages/web RemoteEngine (fetch, KServe v2) → tritonserver 2.51 (nvidia-pytriton wheel) on the same GPU, python-backend model running the ONNX graph in PyTorch on CUDA (bench/device/triton_gpu_repo.py; model ${remoteModel}: UINT8 pixels up, ${remoteModel.endsWith('_e2e') ? 'conf filter on the GPU and class-aware NMS on the server, FP32 [B,300,6] down' : 'FP32 [B,84,8400] down'}); the fixed strategies are the same HybridEngine pinned by policy.mode. "always-local, again (A/A)" is always-local run a second time in the same rounds and scored like the policy: its ratio is the noise band. ` +
     '`vs_best_fixed` = median images/s ÷ the better fixed strategy\'s median; `_rounds` = that ratio within each round (min / median / max).',
   local_engine: { backend: local.info.backend, create_ms: r3(localCreateMs) },

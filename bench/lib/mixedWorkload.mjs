@@ -3,27 +3,32 @@
 import { quantile, r3, summarize } from './harness.mjs';
 
 /**
- * A different order every round (seeded): a plain rotation keeps every strategy behind the same neighbour
- * (the policy always ran right after always-remote, the A/A control after always-local), a bias no
- * number of rounds averages out.
+ * Run orders that balance carry-over (a Williams design): over one full cycle of rows every strategy runs in
+ * every position once and right after every other strategy equally often (n rows for an even n, 2n for an odd
+ * one). What runs just before matters here — a server still winding down, a GPU context just switched — and
+ * the seeded shuffle this replaces put always-remote last in every round of the 4-strategy GPU bench (its
+ * first draw was nearly constant for nearby seeds), so whatever ran first always followed it.
  */
-export function shuffled(xs, seed) {
-  const a = [...xs];
-  let s = seed + 0x9e3779b9;
-  for (let i = a.length - 1; i > 0; i--) {
-    s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) ^ Math.imul(s ^ (s >>> 12), 0x297a2d39);
-    const j = (s >>> 0) % (i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
+export function balancedOrders(n) {
+  const first = [0];
+  for (let lo = 1, hi = n - 1; first.length < n; lo++, hi--) {
+    first.push(lo);
+    if (first.length < n) first.push(hi);
   }
-  return a;
+  const rows = Array.from({ length: n }, (_, i) => first.map((x) => (x + i) % n));
+  return n % 2 ? [...rows, ...rows.map((r) => [...r].reverse())] : rows;
 }
 
-/** Every (round, mix, strategy) run, in order: all mixes each round, the strategies shuffled per round and mix. */
+/**
+ * Every (round, mix, strategy) run, in order: all mixes each round, the strategies in the next row of the
+ * balanced orders (offset per mix), so a number of rounds that is a multiple of the rows balances fully.
+ */
 export function* schedule(rounds, mixes, names) {
   const mixNames = Object.keys(mixes);
+  const orders = balancedOrders(names.length);
   for (let round = 0; round < rounds; round++) {
     for (const [k, mixName] of mixNames.entries()) {
-      for (const name of shuffled(names, round * 31 + k)) yield { round, mixName, mix: mixes[mixName], name };
+      for (const i of orders[(round + k) % orders.length]) yield { round, mixName, mix: mixes[mixName], name: names[i] };
     }
   }
 }
