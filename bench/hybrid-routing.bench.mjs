@@ -141,7 +141,7 @@ async function runSetup(setupName, setup) {
       counting = true;
       const r = await runMix(det, mix);
       if (det.router) acc.gain.push(det.router.assessContention().gain);
-      if (trace) console.log('  trace', trace.summary(det.router));
+      if (trace) console.log('  trace', trace.summary());
       await det.dispose();
       // Let the server and the collector settle, so no run inherits the previous one's tail.
       await new Promise((r) => setTimeout(r, 1000));

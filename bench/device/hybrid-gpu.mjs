@@ -206,7 +206,7 @@ try {
       acc.gain.push(h.router.assessContention().gain);
       acc.estimates.push({ local: h.router.localModel.estimate, remote: h.router.remoteModel.estimate });
     }
-    if (trace) log('  trace', trace.summary(h.router));
+    if (trace) log('  trace', trace.summary());
     await h.dispose();
     log(`round ${round + 1}/${ROUNDS}`, mixName, '·', name, JSON.stringify({ ips: r3(r.ips), frameP95: r3(summarize(r.frameLat).p95), batchP95: r3(summarize(r.batchLat).p95), paths: r.paths, errors: r.errors }));
   }

@@ -52,11 +52,11 @@ export function routeCounter(acc, counting) {
 
 /**
  * The policy's route per call, for --trace / TRACE=1: l/r/s = local/remote/split, * = exploration,
- * c = contention probe; batches with their predicted ms per path and the contention gain (g). `summary(router)` adds the cost models.
+ * c = contention probe; batches with their predicted ms per path and the contention gain (g). `summary()` adds the
+ * cost models. `router()`: the router of the run in progress (undefined until it exists).
  */
-export function routeTrace(counting, router = () => null) {
+export function routeTrace(counting, router) {
   const parts = [];
-  // The contention gain when a batch is placed (the router of the run in progress, when the caller gives it).
   const gainOf = () => {
     const g = router()?.assessContention().gain;
     return g === undefined ? '?' : Math.round(g * 100) / 100;
@@ -68,9 +68,10 @@ export function routeTrace(counting, router = () => null) {
       const tag = d.target[0] + (d.reason === 'probe' ? '*' : d.reason === 'contention-probe' ? 'c' : '');
       parts.push(e.batchSize > 1 ? ` [${e.batchSize}:${tag} L${Math.round(d.expectedLocalMs)}/R${Math.round(d.expectedRemoteMs)} g${gainOf()}${e.fallback ? ' fb' : ''}] ` : tag);
     },
-    summary(router) {
+    summary() {
+      const r = router();
       const m = (x) => [1, 4, 16, 64].map((n) => Math.round(x.predict(n))).join('/');
-      return `${parts.join('')} | after: local ${m(router.localModel)} remote ${m(router.remoteModel)} ms for 1/4/16/64, gain ${Math.round(router.assessContention().gain * 1000) / 1000}`;
+      return `${parts.join('')} | after: local ${m(r.localModel)} remote ${m(r.remoteModel)} ms for 1/4/16/64, gain ${Math.round(r.assessContention().gain * 1000) / 1000}`;
     },
   };
 }

@@ -229,14 +229,14 @@ export class HybridRouter<TItem, TResult> {
     const model = other === 'local' ? this.localModel : this.remoteModel;
     if (!model.known) return null;
     const n = d.localCount + d.remoteCount;
-    const ratio = model.predict(n) / (chosen === 'local' ? this.localModel : this.remoteModel).predict(n);
+    const chosenMs = (chosen === 'local' ? this.localModel : this.remoteModel).predict(n);
+    const ratio = model.predict(n) / chosenMs;
     if (!(ratio > 0)) return null;
     const t = this.now();
     const stale = ratio <= REFRESH_FACTOR && t - this.lastSampleAt[other] >= REFRESH_MS;
     // What an exploration costs beyond staying, in calls on the chosen path: one call's difference, or while
     // contended two calls' plus a switch there and one back (on the shared 2-core machine: 2 × 0.2 of a
     // frame, plus ~35 ms of wind-down on a 72 ms frame — more than the calls themselves).
-    const chosenMs = (chosen === 'local' ? this.localModel : this.remoteModel).predict(n);
     const cost = d.reason === 'contended' ? 2 * (ratio - 1) + ((this.switchMs.local || 0) + (this.switchMs.remote || 0)) / chosenMs : ratio - 1;
     if (!stale && this.callsWithout[other] < Math.max(EXPLORE_MIN_CALLS, Math.ceil(cost / EXPLORE_COST))) return null;
     if (this.activity.busy(other) || (d.reason === 'contended' && this.activity.busy(chosen))) return null;
