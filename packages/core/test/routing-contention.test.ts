@@ -85,6 +85,8 @@ class SimPath implements PathRunner<number, string> {
   spikes: { every: number; ms: number; length?: number } = { every: 0, ms: 0 };
   /** What a call on the other path pays right after this path's call, when not the resource's switchMs. */
   windDownMs?: number;
+  /** Extra ms for a call of `images` starting at virtual time `at` (outside load, one slow call). */
+  extra?: (images: number, at: number) => number;
   constructor(
     private readonly sim: Sim,
     readonly backend: string,
@@ -102,6 +104,7 @@ class SimPath implements PathRunner<number, string> {
     const last = this.resource.last;
     let penalty = last && last !== this ? (last.windDownMs ?? this.resource.switchMs ?? 0) : 0;
     if (this.spikes.every > 0 && this.calls.length % this.spikes.every < (this.spikes.length ?? 1)) penalty += this.spikes.ms;
+    penalty += this.extra?.(items.length, this.sim.t) ?? 0;
     if (this.slowFirst.calls > 0) {
       this.slowFirst.calls--;
       penalty += this.slowFirst.ms;
@@ -379,6 +382,42 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     const r = await runMix(s, framesAndBatches(1, 400, 0, 0), 'auto', { probe: true, onSim: (w) => (w.local.spikes = { every: 40, ms: 40, length: 3 }) });
     const remote = r.events.filter((e) => e.decision.target === 'remote');
     expect(remote.every((e) => e.decision.reason === 'probe')).toBe(true);
+  });
+
+  it('a frame stream that left its path during a burst of outside load returns within a few calls of its end', async () => {
+    // The H100 host: WebGPU frames 8 ms, the server (same GPU) 14 ms. For 300 ms, outside load makes local
+    // frames 20 ms: the stream moves to the server, which is right; once the burst is over, it must come back
+    // soon, not after the ~60 calls a 1.4× dearer-looking path waits with a 1 % exploration budget.
+    const s: Setup = { shared: true, local: [0.5, 7.5], remote: [2, 12], efficiency: 0.9, switchMs: 1 };
+    const burst = { from: 2000, to: 2300 };
+    const r = await runMix(s, framesAndBatches(1, 600, 0, 0), 'auto', {
+      probe: true,
+      onSim: (w) => (w.local.extra = (_n, at) => (at >= burst.from && at < burst.to ? 12 : 0)),
+    });
+    const preferredRemote = (e: RouteEvent & { t: number }) => e.decision.target === 'remote' && e.decision.reason === 'contended';
+    expect(r.events.some((e) => e.t >= burst.from && e.t < burst.to && preferredRemote(e))).toBe(true);
+    // Back within a few calls: re-measured after 4 calls on the server, then 8, 16, … while it stays slow.
+    expect(r.events.filter((e) => e.t >= burst.to && preferredRemote(e)).length).toBeLessThanOrEqual(12);
+    expect(r.events.slice(-100).filter((e) => e.decision.target === 'local').length).toBeGreaterThanOrEqual(98);
+  });
+
+  it('one slow batch does not send every later batch to a path that is really dearer', async () => {
+    // Shared GPU, batches only: a 64-image batch takes 518 ms locally and 551 ms on the server, but the first
+    // local one took 100 ms more. A path that looks nearly as cheap gets batches until it has had three (a
+    // median that one outlier cannot set), then the batches settle on whichever is cheaper.
+    const s: Setup = { shared: true, local: [0, 8.1], remote: [20, 8.3], efficiency: 0.9, switchMs: 1 };
+    let slow = 1;
+    const r = await runMix(s, framesAndBatches(64, 0, 10, 0), 'auto', {
+      probe: true,
+      onSim: (w) => (w.local.extra = (n) => (n === 64 && slow-- > 0 ? 100 : 0)),
+    });
+    const batches = r.events.filter((e) => e.batchSize === 64);
+    expect(batches).toHaveLength(10);
+    expect(batches[0].decision.target).toBe('local'); // the slow one
+    expect(batches.slice(-4).every((e) => e.decision.target === 'local' && e.decision.reason === 'contended')).toBe(true);
+    // Each path re-tried until it has three calls of the size, no more; then only the cheaper path.
+    expect(batches.filter((e) => e.decision.reason === 'probe').length).toBeLessThanOrEqual(3);
+    expect(batches.filter((e) => e.decision.target === 'remote').length).toBeLessThanOrEqual(3);
   });
 
   it('explorations on a shared resource are spaced so that the switches they cause stay within ~1 % too', async () => {

@@ -91,6 +91,25 @@ const REFRESH_FACTOR = 1.5;
  */
 const EXPLORE_COST = 0.01;
 const EXPLORE_MIN_CALLS = 4;
+/** Calls of up to this many images are the ones that explore (a frame or two; batches: see CLOSE_CALL). */
+const SMALL_CALL_IMAGES = 2;
+/**
+ * A path the small calls left because it got dearer while in use — its estimate rose by more than this
+ * factor over its best since it was preferred (a burst of outside load; on the H100 host a stretch of ~18 ms
+ * WebGPU frames among the usual 8 moved a frame stream to the 14 ms server) — is re-measured after
+ * EXPLORE_MIN_CALLS calls elsewhere, then after twice as many each time it still looks dearer, until the
+ * cost-based interval is the shorter. With that interval alone it waited ~60 frames, long after the burst.
+ */
+const ABANDONED_RISE = 1.1;
+/**
+ * A batch size is placed from the few calls of that size each path has had, and one slow call (a 634 ms
+ * local batch among 520 ms ones on the H100) sent every later batch of the run to a path 10 % dearer. So
+ * while the chosen path has calls of the size and the other looks at most CLOSE_CALL dearer with no more of
+ * them (and fewer than MIN_CLASS_CALLS, enough for a median to outvote one outlier), the other gets the call:
+ * at most (MIN_CLASS_CALLS − 1) × (CLOSE_CALL − 1) of one call per path and size class, for the router's life.
+ */
+const CLOSE_CALL = 1.15;
+const MIN_CLASS_CALLS = 3;
 /**
  * While the paths contend, a small call right after a call on the other path pays for that path's wind-down
  * (its CPU thread pool still spinning, caches gone): on the shared 2-core machine a local frame took 100 ms
@@ -102,7 +121,8 @@ const SWITCH_BLIND_IMAGES = 2;
 /** Weight of the newest switch cost (see `switchMs`); switches are rare, so a few decide. */
 const SWITCH_ALPHA = 0.3;
 /**
- * A re-measurement of a path the router rarely uses counts as this many ordinary calls: what its size class
+ * A small call's re-measurement of a path the router rarely uses counts as this many ordinary calls (a
+ * batch's close-call one counts once: it is there to add a vote to its class's median): what its size class
  * holds is older (a start-up probe's cold calls), and at one call's weight a path whose probe said 160 ms for
  * an 85 ms frame took five explorations (hundreds of calls) to be chosen again. 5 is more than half of a
  * size class's window (9 calls, see LatencyModel), so one exploration sets the class's median: if it was an
@@ -148,6 +168,10 @@ export class HybridRouter<TItem, TResult> {
   /** The path of the last call that ran in turn (contended), and a contended exploration's pending second call. */
   private lastInTurn: PathSide | 'both' | null = null;
   private exploreAgain: PathSide | null = null;
+  /** The path small calls go to by preference, and its lowest predicted ms for one image since it became so. */
+  private preferred: { side: PathSide; ms: number } | null = null;
+  /** Calls elsewhere after which an abandoned path is re-measured (doubling); infinite: the cost rule only. */
+  private readonly recheckAfter = { local: Number.POSITIVE_INFINITY, remote: Number.POSITIVE_INFINITY };
   /**
    * What a small contended call pays for following the other path's call (its wind-down), per side: learned
    * from the switch-blind calls, as their ms beyond the path's estimate. An exploration costs two of those
@@ -199,6 +223,7 @@ export class HybridRouter<TItem, TResult> {
   /** `commit`: this decision is going to run, so a re-probe it takes is spent and the back-off advances. */
   private decide(batchSize: number, commit: boolean): RouteDecision {
     const d0 = this.decideRoute(batchSize, commit);
+    if (commit) this.notePreference(d0);
     const d = this.refreshing(d0, commit) ?? d0;
     if (commit) {
       for (const side of ['local', 'remote'] as const) {
@@ -209,40 +234,67 @@ export class HybridRouter<TItem, TResult> {
     return d;
   }
 
+  /** Tracks the small calls' preferred path; one it leaves after getting dearer is due a quick re-measure. */
+  private notePreference(d: RouteDecision): void {
+    if ((d.reason !== 'cost-model' && d.reason !== 'contended') || d.target === 'split' || d.localCount + d.remoteCount > SMALL_CALL_IMAGES) return;
+    const ms = this.modelOf(d.target).predict(1);
+    const was = this.preferred;
+    if (was?.side === d.target) {
+      if (ms < was.ms) was.ms = ms;
+      return;
+    }
+    if (was && this.modelOf(was.side).predict(1) > was.ms * ABANDONED_RISE) this.recheckAfter[was.side] = EXPLORE_MIN_CALLS;
+    this.preferred = { side: d.target, ms };
+  }
+
+  private modelOf(side: PathSide): LatencyModel {
+    return side === 'local' ? this.localModel : this.remoteModel;
+  }
+
   /**
    * A path the policy stopped choosing is never measured again, so an estimate that came out too high (one
    * noisy probe call, a cold start, a busy moment) would stick for good. A small call goes to such a path after
    * ~(ratio − 1)/EXPLORE_COST calls elsewhere (at most EXPLORE_COST of their time, however much dearer it looks),
    * and every REFRESH_MS while it looks within REFRESH_FACTOR — never to a path that is busy, and alone on the
-   * machine when the paths contend, so the sample is a solo one.
+   * machine when the paths contend, so the sample is a solo one. Sooner for a path left because it got
+   * dearer (ABANDONED_RISE); and a batch goes to a path that looks nearly as cheap while that path has had
+   * too few calls of its size to trust (CLOSE_CALL).
    */
   private refreshing(d: RouteDecision, commit: boolean): RouteDecision | null {
     const again = this.exploreAgain;
     if (commit) this.exploreAgain = null;
     if (d.reason !== 'cost-model' && d.reason !== 'contended') return null;
-    if (d.target === 'split' || d.localCount + d.remoteCount > 2) return null;
+    if (d.target === 'split') return null;
+    const n = d.localCount + d.remoteCount;
     const chosen = d.target;
     const other: PathSide = chosen === 'local' ? 'remote' : 'local';
     if (other === 'remote' && !(this.remote?.available() && this.breaker.allowsTraffic)) return null;
     if (other === 'local' && !this.local?.available()) return null;
-    if (again === other && d.reason === 'contended') return this.probeOn(other, d);
-    const model = other === 'local' ? this.localModel : this.remoteModel;
+    if (n <= SMALL_CALL_IMAGES && again === other && d.reason === 'contended') return this.probeOn(other, d);
+    const model = this.modelOf(other);
     if (!model.known) return null;
-    const n = d.localCount + d.remoteCount;
-    const chosenMs = (chosen === 'local' ? this.localModel : this.remoteModel).predict(n);
+    const chosenMs = this.modelOf(chosen).predict(n);
     const ratio = model.predict(n) / chosenMs;
     if (!(ratio > 0)) return null;
+    const idle = !this.activity.busy(other) && !(d.reason === 'contended' && this.activity.busy(chosen));
+    if (n > SMALL_CALL_IMAGES) {
+      const calls = model.callsAt(n);
+      const chosenCalls = this.modelOf(chosen).callsAt(n);
+      return idle && ratio <= CLOSE_CALL && calls < MIN_CLASS_CALLS && chosenCalls > 0 && calls <= chosenCalls ? this.probeOn(other, d) : null;
+    }
     const t = this.now();
     const stale = ratio <= REFRESH_FACTOR && t - this.lastSampleAt[other] >= REFRESH_MS;
     // What an exploration costs beyond staying, in calls on the chosen path: one call's difference, or while
     // contended two calls' plus a switch there and one back (on the shared 2-core machine: 2 × 0.2 of a
     // frame, plus ~35 ms of wind-down on a 72 ms frame — more than the calls themselves).
     const cost = d.reason === 'contended' ? 2 * (ratio - 1) + ((this.switchMs.local || 0) + (this.switchMs.remote || 0)) / chosenMs : ratio - 1;
-    if (!stale && this.callsWithout[other] < Math.max(EXPLORE_MIN_CALLS, Math.ceil(cost / EXPLORE_COST))) return null;
-    if (this.activity.busy(other) || (d.reason === 'contended' && this.activity.busy(chosen))) return null;
+    const interval = Math.min(this.recheckAfter[other], Math.max(EXPLORE_MIN_CALLS, Math.ceil(cost / EXPLORE_COST)));
+    if (!stale && this.callsWithout[other] < interval) return null;
+    if (!idle) return null;
     if (commit) {
       this.lastSampleAt[other] = t; // one refresh at a time
       if (d.reason === 'contended') this.exploreAgain = other;
+      this.recheckAfter[other] *= 2;
     }
     return this.probeOn(other, d);
   }
@@ -481,7 +533,7 @@ export class HybridRouter<TItem, TResult> {
           this.switchMs[side] = Number.isNaN(was) ? extra : was + SWITCH_ALPHA * (extra - was);
         }
         if (pathFaults === 0 && !blind) {
-          this.learn(side, part.length, sample, reason === 'contention-probe' || !this.assessContention().contended, reason === 'probe' ? EXPLORE_WEIGHT : 1);
+          this.learn(side, part.length, sample, reason === 'contention-probe' || !this.assessContention().contended, reason === 'probe' && part.length <= SMALL_CALL_IMAGES ? EXPLORE_WEIGHT : 1);
         }
         if (side === 'remote') {
           if (pathFaults === part.length) this.breaker.onFailure();

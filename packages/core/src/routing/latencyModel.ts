@@ -153,6 +153,11 @@ export class LatencyModel {
     return a.t + slope * (images - a.n);
   }
 
+  /** Calls recorded in the size class of `images` (its own evidence, as opposed to interpolation). */
+  callsAt(images: number): number {
+    return images > 0 ? (this.classes.get(Math.floor(Math.log2(images)))?.calls ?? 0) : 0;
+  }
+
   get known(): boolean {
     return Number.isFinite(this.perImage);
   }
