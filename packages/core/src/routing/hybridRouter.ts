@@ -12,7 +12,7 @@
 import { SightlineError, type SightlineErrorCode } from '../errors.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type BreakerState } from './circuitBreaker.js';
 import { ContentionModel, type ContentionAssessment, type ContentionOptions } from './contentionModel.js';
-import { LatencyModel, type LatencyEstimate } from './latencyModel.js';
+import { LatencyModel, sizeClass, type LatencyEstimate } from './latencyModel.js';
 import { PathActivity, type ActivitySample, type PathSide } from './pathActivity.js';
 import { decideRoute, type RouteDecision, type RouteInput, type RouteReason, type RoutingPolicyOptions } from './routingPolicy.js';
 
@@ -91,7 +91,7 @@ const REFRESH_FACTOR = 1.5;
  */
 const EXPLORE_COST = 0.01;
 const EXPLORE_MIN_CALLS = 4;
-/** Calls of up to this many images are the ones that explore (a frame or two; batches: see CLOSE_CALL). */
+/** Calls of up to this many images explore by calls of any size; larger ones by calls of their size class. */
 const SMALL_CALL_IMAGES = 2;
 /**
  * A path the small calls left because it got dearer while in use — its estimate rose by more than this
@@ -101,15 +101,13 @@ const SMALL_CALL_IMAGES = 2;
  * cost-based interval is the shorter. With that interval alone it waited ~60 frames, long after the burst.
  */
 const ABANDONED_RISE = 1.1;
-/**
- * A batch size is placed from the few calls of that size each path has had, and one slow call (a 634 ms
- * local batch among 520 ms ones on the H100) sent every later batch of the run to a path 10 % dearer. So
- * while the chosen path has calls of the size and the other looks at most CLOSE_CALL dearer with no more of
- * them (and fewer than MIN_CLASS_CALLS, enough for a median to outvote one outlier), the other gets the call:
- * at most (MIN_CLASS_CALLS − 1) × (CLOSE_CALL − 1) of one call per path and size class, for the router's life.
+/*
+ * Batches explore by the same ratio rule, counted within their size class (see batchCallsWithout): a batch is
+ * placed from its own class's calls, which the frames' explorations do not re-measure, so one slow call (a
+ * 634 ms local batch among 520 ms ones on the H100) sent every later batch to a path 10 % dearer, for good.
+ * Re-trying such a path until it had three calls of the size instead cost 7 % of a 4-batch run on the shared
+ * 2-core machine: the ~1 % budget holds for batches too.
  */
-const CLOSE_CALL = 1.15;
-const MIN_CLASS_CALLS = 3;
 /**
  * While the paths contend, a small call right after a call on the other path pays for that path's wind-down
  * (its CPU thread pool still spinning, caches gone): on the shared 2-core machine a local frame took 100 ms
@@ -121,8 +119,7 @@ const SWITCH_BLIND_IMAGES = 2;
 /** Weight of the newest switch cost (see `switchMs`); switches are rare, so a few decide. */
 const SWITCH_ALPHA = 0.3;
 /**
- * A small call's re-measurement of a path the router rarely uses counts as this many ordinary calls (a
- * batch's close-call one counts once: it is there to add a vote to its class's median): what its size class
+ * A re-measurement of a path the router rarely uses counts as this many ordinary calls: what its size class
  * holds is older (a start-up probe's cold calls), and at one call's weight a path whose probe said 160 ms for
  * an 85 ms frame took five explorations (hundreds of calls) to be chosen again. 5 is more than half of a
  * size class's window (9 calls, see LatencyModel), so one exploration sets the class's median: if it was an
@@ -165,6 +162,8 @@ export class HybridRouter<TItem, TResult> {
   private readonly lastSampleAt: { local: number; remote: number };
   /** Calls routed without each path since it last got one. */
   private readonly callsWithout = { local: 0, remote: 0 };
+  /** The same for calls larger than SMALL_CALL_IMAGES, per size class. */
+  private readonly batchCallsWithout = new Map<number, { local: number; remote: number }>();
   /** The path of the last call that ran in turn (contended), and a contended exploration's pending second call. */
   private lastInTurn: PathSide | 'both' | null = null;
   private exploreAgain: PathSide | null = null;
@@ -226,9 +225,15 @@ export class HybridRouter<TItem, TResult> {
     if (commit) this.notePreference(d0);
     const d = this.refreshing(d0, commit) ?? d0;
     if (commit) {
-      for (const side of ['local', 'remote'] as const) {
-        const used = side === 'local' ? d.localCount > 0 : d.remoteCount > 0;
-        this.callsWithout[side] = used ? 0 : this.callsWithout[side] + 1;
+      const counts = [this.callsWithout];
+      if (batchSize > SMALL_CALL_IMAGES) {
+        const k = sizeClass(batchSize);
+        if (!this.batchCallsWithout.has(k)) this.batchCallsWithout.set(k, { local: 0, remote: 0 });
+        counts.push(this.batchCallsWithout.get(k)!);
+      }
+      for (const c of counts) {
+        c.local = d.localCount > 0 ? 0 : c.local + 1;
+        c.remote = d.remoteCount > 0 ? 0 : c.remote + 1;
       }
     }
     return d;
@@ -257,8 +262,7 @@ export class HybridRouter<TItem, TResult> {
    * ~(ratio − 1)/EXPLORE_COST calls elsewhere (at most EXPLORE_COST of their time, however much dearer it looks),
    * and every REFRESH_MS while it looks within REFRESH_FACTOR — never to a path that is busy, and alone on the
    * machine when the paths contend, so the sample is a solo one. Sooner for a path left because it got
-   * dearer (ABANDONED_RISE); and a batch goes to a path that looks nearly as cheap while that path has had
-   * too few calls of its size to trust (CLOSE_CALL).
+   * dearer (ABANDONED_RISE). Batches: the same ratio rule, counting calls of their own size class.
    */
   private refreshing(d: RouteDecision, commit: boolean): RouteDecision | null {
     const again = this.exploreAgain;
@@ -278,9 +282,8 @@ export class HybridRouter<TItem, TResult> {
     if (!(ratio > 0)) return null;
     const idle = !this.activity.busy(other) && !(d.reason === 'contended' && this.activity.busy(chosen));
     if (n > SMALL_CALL_IMAGES) {
-      const calls = model.callsAt(n);
-      const chosenCalls = this.modelOf(chosen).callsAt(n);
-      return idle && ratio <= CLOSE_CALL && calls < MIN_CLASS_CALLS && chosenCalls > 0 && calls <= chosenCalls ? this.probeOn(other, d) : null;
+      const without = this.batchCallsWithout.get(sizeClass(n))?.[other] ?? 0;
+      return idle && without >= Math.max(EXPLORE_MIN_CALLS, Math.ceil((ratio - 1) / EXPLORE_COST)) ? this.probeOn(other, d) : null;
     }
     const t = this.now();
     const stale = ratio <= REFRESH_FACTOR && t - this.lastSampleAt[other] >= REFRESH_MS;
@@ -533,7 +536,7 @@ export class HybridRouter<TItem, TResult> {
           this.switchMs[side] = Number.isNaN(was) ? extra : was + SWITCH_ALPHA * (extra - was);
         }
         if (pathFaults === 0 && !blind) {
-          this.learn(side, part.length, sample, reason === 'contention-probe' || !this.assessContention().contended, reason === 'probe' && part.length <= SMALL_CALL_IMAGES ? EXPLORE_WEIGHT : 1);
+          this.learn(side, part.length, sample, reason === 'contention-probe' || !this.assessContention().contended, reason === 'probe' ? EXPLORE_WEIGHT : 1);
         }
         if (side === 'remote') {
           if (pathFaults === part.length) this.breaker.onFailure();

@@ -31,6 +31,9 @@ export interface LatencyModelOptions {
   prior?: Partial<LatencyEstimate>;
 }
 
+/** The size class of a call of `images`: 1, 2-3, 4-7, 8-15, … */
+export const sizeClass = (images: number): number => Math.floor(Math.log2(images));
+
 /** Weight of a class in the fit: its calls, up to this many (a busy class must not drown the others). */
 const MAX_CLASS_WEIGHT = 4;
 
@@ -72,7 +75,7 @@ export class LatencyModel {
    */
   observe(images: number, ms: number, weight = 1): void {
     if (!(images > 0) || !Number.isFinite(images) || !Number.isFinite(ms) || ms < 0 || !(weight > 0)) return;
-    const key = Math.floor(Math.log2(images));
+    const key = sizeClass(images);
     let c = this.classes.get(key);
     if (!c) {
       c = { n: new Float64Array(this.window), t: new Float64Array(this.window), size: 0, next: 0, calls: 0, point: { n: images, t: ms } };
@@ -151,11 +154,6 @@ export class LatencyModel {
     const slope = (b.t - a.t) / (b.n - a.n);
     if (images < a.n || images > b.n) return Math.max(0, images < a.n ? a.t + Math.max(0, slope) * (images - a.n) : b.t + Math.max(0, slope) * (images - b.n));
     return a.t + slope * (images - a.n);
-  }
-
-  /** Calls recorded in the size class of `images` (its own evidence, as opposed to interpolation). */
-  callsAt(images: number): number {
-    return images > 0 ? (this.classes.get(Math.floor(Math.log2(images)))?.calls ?? 0) : 0;
   }
 
   get known(): boolean {
