@@ -14,7 +14,7 @@
 // `vs_best_fixed` = median images/s ÷ the better fixed strategy's median. `vs_best_fixed_rounds` gives the
 // same ratio within each round (min / median / max), i.e. the noise band of the comparison. Env: ROUNDS, FRAMES,
 // BATCH, MIXES (comma list), SETUPS (shared,separate), DEBUG_BATCHES=1 (each batch's latency and summed stage timings),
-// TRACE=1 (the policy's route per call and its cost models after each run).
+// TRACE=1 (the policy's route per call and its cost models after each run), STRATEGIES (diagnostics: see strategiesFor).
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,7 @@ const FRAMES = Number(process.env.FRAMES ?? 40);
 const BATCH = Number(process.env.BATCH ?? 16);
 const ONLY = process.env.MIXES?.split(',');
 const SETUPS = (process.env.SETUPS ?? 'shared,separate').split(',');
+const STRATEGIES = process.env.STRATEGIES?.split('|');
 const work = mkdtempSync(join(tmpdir(), 'sightline-hybrid-bench-'));
 const model = join(shared, 'models', 'yolov8n_dynamic_batch.onnx');
 const images = ['bus.jpg', 'zidane.jpg', 'coco_000000000074.jpg', 'horse-cart.jpg'].map((f) => readFileSync(join(shared, 'images', f)));
@@ -57,9 +58,16 @@ function strategiesFor(setup, remote) {
     policy: (onRoute) => createHybridDetector({ model, remote, onRoute, ...engine }),
     'policy, interleave': (onRoute) => createHybridDetector({ model, remote, onRoute, contention: { interleave: true }, ...engine }),
     'policy, contention detection off': (onRoute) => createHybridDetector({ model, remote, onRoute, contention: { detect: false }, ...engine }),
+    // Diagnostics, run only when named in STRATEGIES: the hybrid detector pinned local, without and with the
+    // start-up probe — what the policy's wrapper and its probe cost with no routing at all.
+    'hybrid, pinned local': (onRoute) => createHybridDetector({ model, remote, onRoute, policy: { mode: 'local' }, probe: false, ...engine }),
+    'probe, then hybrid pinned local': (onRoute) => createHybridDetector({ model, remote, onRoute, policy: { mode: 'local' }, probe: true, ...engine }),
   };
   // With a server of its own there is no contention to detect: the variants would repeat the policy.
   if (setup.key === 'separate') for (const k of ['policy, interleave', 'policy, contention detection off']) delete all[k];
+  // STRATEGIES: names separated by '|' (names contain commas); default: all but the diagnostics.
+  const diagnostics = ['hybrid, pinned local', 'probe, then hybrid pinned local'];
+  for (const k of Object.keys(all)) if (STRATEGIES ? !STRATEGIES.includes(k) : diagnostics.includes(k)) delete all[k];
   return all;
 }
 
@@ -172,7 +180,7 @@ writeResult('hybrid-routing', rows, {
     '`routes` counts the policy\'s onRoute reasons in the measured window; `overlap_gain` = the policy\'s learned combined rate of both paths at once ÷ the best single path (< 1.35 → contended).' + ' `fallbacks`: items recomputed on the other path, by error code (none expected here).',
   notes: [
     'Local = onnxruntime-node CPU; remote = the real tritonserver (python backend running onnxruntime). "shared cores": both on the same 2 cores, so remote adds no compute: running both at once only splits the cores, and the server is the dearer path per image. "separate cores": the server pinned to core 1, this process (local engine, HTTP client, JPEG decode, pre- and post-processing of both paths) to core 0, onnxruntime one thread on each side: the server is hardware of its own, as a real remote is.',
-    'The policy learns that from overlap-aware timings (start-up probe: each path alone, then both at once; then every call): each path\'s slowdown while the other works, hence overlap_gain < 1.35 → reason \'contended\': each call runs on the path cheaper for it, one at a time across both paths (one queue, as a fixed path has), batches whole; a path that looks a little dearer is re-measured by a single frame every ~(ratio − 1)/1 % calls; only a re-probe after a doubling back-off (30 s, 60 s, …) overlaps the paths again. "policy, interleave" (`contention: { interleave: true }`) feeds batches in chunks between frames instead. The start-up probe runs at detector creation, outside the measured window, as model loading does for every strategy.',
+    'The policy learns that from overlap-aware timings (start-up probe: each path alone, then both at once; then every call): each path\'s slowdown while the other works, hence overlap_gain < 1.35 → reason \'contended\': each call runs on the path cheaper for it, one at a time across both paths (one queue, as a fixed path has), batches whole; a path that looks a little dearer is re-measured by a single frame every ~(ratio − 1)/1 % calls (by a batch every ~(ratio − 1)/1 % batches of that size; sooner, after 4, 8, 16, … calls, for a path left because it got dearer); only a re-probe after a doubling back-off (30 s, 60 s, …) overlaps the paths again. "policy, interleave" (`contention: { interleave: true }`) feeds batches in chunks between frames instead. The start-up probe runs at detector creation, outside the measured window, as model loading does for every strategy.',
     '"always-local, again (A/A)" is always-local run a second time in the same rounds and scored like the policies: its vs_best_fixed and p95 spread are what identical routing gets on this machine, the yardstick for "matches the best fixed choice".',
     '"policy, contention detection off" is the same router with `contention: { detect: false }`: what the policy did before (send the batch remote while frames run locally; split batches) — both paths slow down on the shared cores.',
     'Separate cores: a closed-loop frame stream has one frame in flight, so no routing can beat the cheaper path there (the policy should match it); batches can be split so both cores finish together, and a frame stream meeting a batch can keep one path while the batch takes the other.',
