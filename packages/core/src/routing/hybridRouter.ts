@@ -12,7 +12,7 @@
 import { SightlineError, type SightlineErrorCode } from '../errors.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type BreakerState } from './circuitBreaker.js';
 import { ContentionModel, type ContentionAssessment, type ContentionOptions } from './contentionModel.js';
-import { LatencyModel, sizeClass, type LatencyEstimate } from './latencyModel.js';
+import { LatencyModel, type LatencyEstimate } from './latencyModel.js';
 import { PathActivity, type ActivitySample, type PathSide } from './pathActivity.js';
 import { decideRoute, type RouteDecision, type RouteInput, type RouteReason, type RoutingPolicyOptions } from './routingPolicy.js';
 
@@ -101,13 +101,6 @@ const SMALL_CALL_IMAGES = 2;
  * cost-based interval is the shorter. With that interval alone it waited ~60 frames, long after the burst.
  */
 const ABANDONED_RISE = 1.1;
-/*
- * Batches explore by the same ratio rule, counted within their size class (see batchCallsWithout): a batch is
- * placed from its own class's calls, which the frames' explorations do not re-measure, so one slow call (a
- * 634 ms local batch among 520 ms ones on the H100) sent every later batch to a path 10 % dearer, for good.
- * Re-trying such a path until it had three calls of the size instead cost 7 % of a 4-batch run on the shared
- * 2-core machine: the ~1 % budget holds for batches too.
- */
 /**
  * While the paths contend, a small call right after a call on the other path pays for that path's wind-down
  * (its CPU thread pool still spinning, caches gone): on the shared 2-core machine a local frame took 100 ms
@@ -162,7 +155,13 @@ export class HybridRouter<TItem, TResult> {
   private readonly lastSampleAt: { local: number; remote: number };
   /** Calls routed without each path since it last got one. */
   private readonly callsWithout = { local: 0, remote: 0 };
-  /** The same for calls larger than SMALL_CALL_IMAGES, per size class. */
+  /**
+   * The same for calls larger than SMALL_CALL_IMAGES, per size class: batches explore by the same ratio rule,
+   * counted within their class. A batch is placed from its own class's calls, which the frames' explorations
+   * do not re-measure, so one slow call (a 634 ms local batch among 520 ms ones on the H100) sent every later
+   * batch to a path 10 % dearer, for good. Re-trying such a path until it had three calls of the size instead
+   * cost 7 % of a 4-batch run on the shared 2-core machine: the ~1 % budget holds for batches too.
+   */
   private readonly batchCallsWithout = new Map<number, { local: number; remote: number }>();
   /** The path of the last call that ran in turn (contended), and a contended exploration's pending second call. */
   private lastInTurn: PathSide | 'both' | null = null;
@@ -227,7 +226,7 @@ export class HybridRouter<TItem, TResult> {
     if (commit) {
       const counts = [this.callsWithout];
       if (batchSize > SMALL_CALL_IMAGES) {
-        const k = sizeClass(batchSize);
+        const k = LatencyModel.sizeClass(batchSize);
         if (!this.batchCallsWithout.has(k)) this.batchCallsWithout.set(k, { local: 0, remote: 0 });
         counts.push(this.batchCallsWithout.get(k)!);
       }
@@ -282,7 +281,7 @@ export class HybridRouter<TItem, TResult> {
     if (!(ratio > 0)) return null;
     const idle = !this.activity.busy(other) && !(d.reason === 'contended' && this.activity.busy(chosen));
     if (n > SMALL_CALL_IMAGES) {
-      const without = this.batchCallsWithout.get(sizeClass(n))?.[other] ?? 0;
+      const without = this.batchCallsWithout.get(LatencyModel.sizeClass(n))?.[other] ?? 0;
       return idle && without >= Math.max(EXPLORE_MIN_CALLS, Math.ceil((ratio - 1) / EXPLORE_COST)) ? this.probeOn(other, d) : null;
     }
     const t = this.now();

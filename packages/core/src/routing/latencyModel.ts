@@ -31,9 +31,6 @@ export interface LatencyModelOptions {
   prior?: Partial<LatencyEstimate>;
 }
 
-/** The size class of a call of `images`: 1, 2-3, 4-7, 8-15, … */
-export const sizeClass = (images: number): number => Math.floor(Math.log2(images));
-
 /** Weight of a class in the fit: its calls, up to this many (a busy class must not drown the others). */
 const MAX_CLASS_WEIGHT = 4;
 
@@ -60,6 +57,11 @@ export class LatencyModel {
   private points: { n: number; t: number; w: number }[] = [];
   private readonly scratch: Float64Array;
 
+  /** The size class of a call of `images`: 1, 2-3, 4-7, 8-15, … (each kept and forgotten on its own). */
+  static sizeClass(images: number): number {
+    return Math.floor(Math.log2(images));
+  }
+
   constructor({ alpha = 0.2, prior = {} }: LatencyModelOptions = {}) {
     const a = Math.min(1, Math.max(1e-3, alpha));
     this.window = Math.max(1, Math.round(2 / a - 1));
@@ -75,7 +77,7 @@ export class LatencyModel {
    */
   observe(images: number, ms: number, weight = 1): void {
     if (!(images > 0) || !Number.isFinite(images) || !Number.isFinite(ms) || ms < 0 || !(weight > 0)) return;
-    const key = sizeClass(images);
+    const key = LatencyModel.sizeClass(images);
     let c = this.classes.get(key);
     if (!c) {
       c = { n: new Float64Array(this.window), t: new Float64Array(this.window), size: 0, next: 0, calls: 0, point: { n: images, t: ms } };
