@@ -91,6 +91,8 @@ const REFRESH_FACTOR = 1.5;
  */
 const EXPLORE_COST = 0.01;
 const EXPLORE_MIN_CALLS = 4;
+/** Calls elsewhere before a path whose exploration costs `cost` calls (beyond staying) is re-measured. */
+const exploreInterval = (cost: number): number => Math.max(EXPLORE_MIN_CALLS, Math.ceil(cost / EXPLORE_COST));
 /** Calls of up to this many images explore by calls of any size; larger ones by calls of their size class. */
 const SMALL_CALL_IMAGES = 2;
 /**
@@ -227,8 +229,9 @@ export class HybridRouter<TItem, TResult> {
       const counts = [this.callsWithout];
       if (batchSize > SMALL_CALL_IMAGES) {
         const k = LatencyModel.sizeClass(batchSize);
-        if (!this.batchCallsWithout.has(k)) this.batchCallsWithout.set(k, { local: 0, remote: 0 });
-        counts.push(this.batchCallsWithout.get(k)!);
+        let c = this.batchCallsWithout.get(k);
+        if (!c) this.batchCallsWithout.set(k, (c = { local: 0, remote: 0 }));
+        counts.push(c);
       }
       for (const c of counts) {
         c.local = d.localCount > 0 ? 0 : c.local + 1;
@@ -282,7 +285,7 @@ export class HybridRouter<TItem, TResult> {
     const idle = !this.activity.busy(other) && !(d.reason === 'contended' && this.activity.busy(chosen));
     if (n > SMALL_CALL_IMAGES) {
       const without = this.batchCallsWithout.get(LatencyModel.sizeClass(n))?.[other] ?? 0;
-      return idle && without >= Math.max(EXPLORE_MIN_CALLS, Math.ceil((ratio - 1) / EXPLORE_COST)) ? this.probeOn(other, d) : null;
+      return idle && without >= exploreInterval(ratio - 1) ? this.probeOn(other, d) : null;
     }
     const t = this.now();
     const stale = ratio <= REFRESH_FACTOR && t - this.lastSampleAt[other] >= REFRESH_MS;
@@ -290,7 +293,7 @@ export class HybridRouter<TItem, TResult> {
     // contended two calls' plus a switch there and one back (on the shared 2-core machine: 2 × 0.2 of a
     // frame, plus ~35 ms of wind-down on a 72 ms frame — more than the calls themselves).
     const cost = d.reason === 'contended' ? 2 * (ratio - 1) + ((this.switchMs.local || 0) + (this.switchMs.remote || 0)) / chosenMs : ratio - 1;
-    const interval = Math.min(this.recheckAfter[other], Math.max(EXPLORE_MIN_CALLS, Math.ceil(cost / EXPLORE_COST)));
+    const interval = Math.min(this.recheckAfter[other], exploreInterval(cost));
     if (!stale && this.callsWithout[other] < interval) return null;
     if (!idle) return null;
     if (commit) {
