@@ -20,7 +20,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, r3, summarize, writeResult } from './lib/harness.mjs';
-import { mixRows, newAccumulator, routeCounter, routeTrace, schedule } from './lib/mixedWorkload.mjs';
+import { mixRows, newAccumulator, routeCounter, routeTrace, schedule, selectStrategies } from './lib/mixedWorkload.mjs';
 import { startTritonForBench } from './lib/tritonServer.mjs';
 
 const shared = process.env.SIGHTLINE_SHARED ?? join(repoRoot, '..', 'shared');
@@ -32,7 +32,6 @@ const FRAMES = Number(process.env.FRAMES ?? 40);
 const BATCH = Number(process.env.BATCH ?? 16);
 const ONLY = process.env.MIXES?.split(',');
 const SETUPS = (process.env.SETUPS ?? 'shared,separate').split(',');
-const STRATEGIES = process.env.STRATEGIES?.split('|');
 const work = mkdtempSync(join(tmpdir(), 'sightline-hybrid-bench-'));
 const model = join(shared, 'models', 'yolov8n_dynamic_batch.onnx');
 const images = ['bus.jpg', 'zidane.jpg', 'coco_000000000074.jpg', 'horse-cart.jpg'].map((f) => readFileSync(join(shared, 'images', f)));
@@ -65,9 +64,6 @@ function strategiesFor(setup, remote) {
   };
   // With a server of its own there is no contention to detect: the variants would repeat the policy.
   if (setup.key === 'separate') for (const k of ['policy, interleave', 'policy, contention detection off']) delete all[k];
-  // STRATEGIES: names separated by '|' (names contain commas); default: all but the diagnostics.
-  const diagnostics = ['hybrid, pinned local', 'probe, then hybrid pinned local'];
-  for (const k of Object.keys(all)) if (STRATEGIES ? !STRATEGIES.includes(k) : diagnostics.includes(k)) delete all[k];
   return all;
 }
 
@@ -128,7 +124,8 @@ async function runSetup(setupName, setup) {
   }
   const server = await startTritonForBench([join(repo, 'models')], { cpus: setup.server });
   const strategies = strategiesFor(setup, { url: server.httpUrl, model: 'yolov8n', timeoutMs: 120_000 });
-  const names = Object.keys(strategies);
+  // STRATEGIES: names separated by '|'; by default every strategy but the diagnostics.
+  const names = selectStrategies(strategies, process.env.STRATEGIES, ['hybrid, pinned local', 'probe, then hybrid pinned local']);
   const results = {}; // mix -> strategy -> newAccumulator()
   try {
     for (const { round, mixName, mix, name } of schedule(ROUNDS, mixes, names)) {

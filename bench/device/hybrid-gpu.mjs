@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { machine, repoRoot, r3, summarize } from '../lib/harness.mjs';
-import { mixRows, newAccumulator, routeCounter, routeTrace, schedule } from '../lib/mixedWorkload.mjs';
+import { mixRows, newAccumulator, routeCounter, routeTrace, schedule, selectStrategies } from '../lib/mixedWorkload.mjs';
 import { installNavigatorGpu } from './nodeWebgpu.mjs';
 
 register('./sightline-resolve.mjs', import.meta.url);
@@ -129,9 +129,8 @@ const strategies = {
   'probe, then always-local': { policy: { mode: 'local' }, probe: true },
   'policy, contention detection off': { probe: true, contention: { detect: false } },
 };
-const diagnostics = new Set(['probe, then always-local', 'policy, contention detection off']);
 // --strategies: names separated by '|' (names contain commas).
-const names = Object.keys(strategies).filter((k) => (args.strategies ? args.strategies.split('|').includes(k) : !diagnostics.has(k)));
+const names = selectStrategies(strategies, args.strategies, ['probe, then always-local', 'policy, contention detection off']);
 const allMixes = Object.fromEntries(
   Object.entries({
     'frames only': { frames: FRAMES, batches: 0 },

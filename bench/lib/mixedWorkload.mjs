@@ -33,6 +33,15 @@ export function* schedule(rounds, mixes, names) {
   }
 }
 
+/**
+ * The strategies a run uses, in `all`'s order: those named in `requested` ('|'-separated, since names contain
+ * commas), else all but the opt-in `diagnostics`.
+ */
+export function selectStrategies(all, requested, diagnostics) {
+  const want = requested?.split('|');
+  return Object.keys(all).filter((k) => (want ? want.includes(k) : !diagnostics.includes(k)));
+}
+
 export function newAccumulator() {
   return { ips: [], frameLat: [], batchLat: [], reasons: {}, fallbacks: {}, gain: [], paths: { local: 0, remote: 0 }, estimates: [] };
 }

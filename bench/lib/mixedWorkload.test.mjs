@@ -1,7 +1,7 @@
 // The mixed-workload benches' run order: a comparison of strategies is only fair if none always runs right
 // after the same neighbour (a server winding down, a GPU context just switched) or in the same position.
 import { describe, expect, it } from 'vitest';
-import { balancedOrders, schedule } from './mixedWorkload.mjs';
+import { balancedOrders, schedule, selectStrategies } from './mixedWorkload.mjs';
 
 describe('balancedOrders', () => {
   it('over one cycle: each strategy once per position and right after every other one equally often', () => {
@@ -29,5 +29,14 @@ describe('balancedOrders', () => {
     expect(new Set(last).size).toBe(4);
     expect(runs.slice(0, 4).map((r) => r.name)).toEqual(balancedOrders(4)[0].map((i) => names[i]));
     expect(runs.slice(4, 8).map((r) => r.name)).toEqual(balancedOrders(4)[1].map((i) => names[i]));
+  });
+});
+
+describe('selectStrategies', () => {
+  const all = { 'always-local': 0, 'always-remote': 0, policy: 0, 'probe, then always-local': 0 };
+  it('by default every strategy but the diagnostics; when named, exactly those (names with commas), in order', () => {
+    expect(selectStrategies(all, undefined, ['probe, then always-local'])).toEqual(['always-local', 'always-remote', 'policy']);
+    expect(selectStrategies(all, 'probe, then always-local|always-local', ['probe, then always-local'])).toEqual(['always-local', 'probe, then always-local']);
+    expect(selectStrategies(all, 'nonexistent', [])).toEqual([]);
   });
 });
