@@ -613,7 +613,7 @@ describe('ContentionModel', () => {
     c.observe('local', 10, 18, 1);
     c.observe('remote', 10, 18, 1);
     // 1.8× each way: with one path twice as dear, overlapping loses (gain 0.83).
-    expect(c.assess(10, 20).contended).toBe(true);
+    expect(c.judge(10, 20).contended).toBe(true);
     // A batch measured alone makes the paths look alike: the same slowdowns would now give 1.11, past the
     // margin, but nothing was overlapped to say so.
     expect(c.assess(10, 10)).toMatchObject({ contended: true });
@@ -626,8 +626,20 @@ describe('ContentionModel', () => {
     const d = new ContentionModel({ margin: 0.1 });
     d.observe('local', 10, 18, 1);
     d.observe('remote', 10, 18, 1);
-    expect(d.assess(10, 10).contended).toBe(false);
-    expect(d.assess(10, 20).contended).toBe(true);
+    expect(d.judge(10, 10).contended).toBe(false);
+    expect(d.judge(10, 20).contended).toBe(true);
+  });
+
+  it('assess only reads the verdict: asking while the costs say contended records nothing', () => {
+    const c = new ContentionModel({ margin: 0.1 });
+    c.observe('local', 10, 18, 1);
+    c.observe('remote', 10, 18, 1);
+    expect(c.assess(10, 20).contended).toBe(true);
+    // Nothing acted on that reading, so the costs moving back decide alone (judge would have kept it).
+    expect(c.assess(10, 10).contended).toBe(false);
+    expect(c.judge(10, 10).contended).toBe(false);
+    expect(c.judge(10, 20).contended).toBe(true);
+    expect(c.assess(10, 10).contended).toBe(true);
   });
 
   it('property: the verdict is contended exactly when overlapping loses to the best path by more than the margin', () => {

@@ -111,9 +111,21 @@ export class ContentionModel {
 
   /**
    * `localPerImageMs` / `remotePerImageMs`: each path's solo cost per image at a representative batch size.
-   * A contended verdict is remembered until the next slowdown sample (see below).
+   * Reads the verdict without recording it: what `judge` would say now.
    */
   assess(localPerImageMs: number, remotePerImageMs: number): ContentionAssessment {
+    return this.verdict(localPerImageMs, remotePerImageMs, false);
+  }
+
+  /**
+   * The verdict for work about to run, recorded: a contended one stands until the next slowdown sample (see
+   * below). Only calls that act on it judge, so that asking (a plan, a bench reading the gain) changes nothing.
+   */
+  judge(localPerImageMs: number, remotePerImageMs: number): ContentionAssessment {
+    return this.verdict(localPerImageMs, remotePerImageMs, true);
+  }
+
+  private verdict(localPerImageMs: number, remotePerImageMs: number, record: boolean): ContentionAssessment {
     const slowdown = { local: this.slowdown('local'), remote: this.slowdown('remote') };
     if (!this.measured || !(localPerImageMs > 0) || !(remotePerImageMs > 0)) return { contended: false, gain: Number.NaN, slowdown };
     const together = 1 / (localPerImageMs * slowdown.local) + 1 / (remotePerImageMs * slowdown.remote);
@@ -123,7 +135,7 @@ export class ContentionModel {
     // the verdict flipped, and the next batch was split over the one GPU both paths share: 2.2 and 3.1 s
     // against ~1 s whole (2 of 10 runs). Only overlapping says whether overlapping pays.
     const contended = this.detect && (gain < 1 + this.margin || this.contendedAt === this.samples);
-    this.contendedAt = contended ? this.samples : -1;
+    if (record) this.contendedAt = contended ? this.samples : -1;
     return { contended, gain, slowdown };
   }
 

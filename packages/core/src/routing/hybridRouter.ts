@@ -209,10 +209,16 @@ export class HybridRouter<TItem, TResult> {
     return this.breaker.state;
   }
 
-  /** Whether running both paths at once currently pays, from the measured per-image costs and slowdowns. */
+  /** Whether running both paths at once currently pays, from the measured per-image costs and slowdowns (no side effects). */
   assessContention(): ContentionAssessment {
+    return this.contentionVerdict(false);
+  }
+
+  /** `act`: work is about to run on this verdict, so a contended one is recorded (ContentionModel.judge). */
+  private contentionVerdict(act: boolean): ContentionAssessment {
     const per = (m: LatencyModel) => (m.known ? m.predict(REFERENCE_BATCH) / REFERENCE_BATCH : Number.NaN);
-    return this.contention.assess(per(this.localModel), per(this.remoteModel));
+    const [l, r] = [per(this.localModel), per(this.remoteModel)];
+    return act ? this.contention.judge(l, r) : this.contention.assess(l, r);
   }
 
   /** The decision the router would take now for a call of `batchSize` (no side effects). */
@@ -320,7 +326,7 @@ export class HybridRouter<TItem, TResult> {
       otherCalls: Math.max(0, this.calls - (commit ? 1 : 0)) + (this.now() - this.lastCallEnd < STREAM_GAP_MS ? 1 : 0),
       interleave: this.contention.interleave,
     };
-    if (!this.assessContention().contended) {
+    if (!this.contentionVerdict(commit).contended) {
       if (commit) {
         this.reprobeAt = null;
         this.reprobeWait = this.contention.reprobeMs;
@@ -491,7 +497,7 @@ export class HybridRouter<TItem, TResult> {
       markAll(idx, new SightlineError('E_BACKEND_UNAVAILABLE', `no ${side} path configured`));
       return failed;
     }
-    const oneAtATime = reason === 'contended' || (reason === 'probe' && this.assessContention().contended);
+    const oneAtATime = reason === 'contended' || (reason === 'probe' && this.contentionVerdict(true).contended);
     // The whole call counts as queued work on this path until each chunk is done.
     const predicted = model.known ? model.predict(idx.length) : 0;
     let pending = predicted;
@@ -538,7 +544,7 @@ export class HybridRouter<TItem, TResult> {
           this.switchMs[side] = Number.isNaN(was) ? extra : was + SWITCH_ALPHA * (extra - was);
         }
         if (pathFaults === 0 && !blind) {
-          this.learn(side, part.length, sample, reason === 'contention-probe' || !this.assessContention().contended, reason === 'probe' ? EXPLORE_WEIGHT : 1);
+          this.learn(side, part.length, sample, reason === 'contention-probe' || !this.contentionVerdict(true).contended, reason === 'probe' ? EXPLORE_WEIGHT : 1);
         }
         if (side === 'remote') {
           if (pathFaults === part.length) this.breaker.onFailure();
