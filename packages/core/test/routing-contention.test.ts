@@ -680,6 +680,28 @@ describe('decideRoute with contended paths', () => {
     expect(decideRoute({ ...input, contended: true, otherCalls: 1, interleave: false }).chunkSize).toBeUndefined(); // interleave off: the batch runs whole
     expect(d).toMatchObject({ target: 'local', reason: 'contended', localCount: 64, remoteCount: 0, chunkSize: 20 }); // 2 ms fixed = 1 % of 20 images
   });
+  it('a path predicted for a size it never ran must be >10 % cheaper than one measured at that size', () => {
+    const measured = (...calls: Array<[number, number]>) => {
+      const m = new LatencyModel();
+      for (const [n, ms] of calls) m.observe(n, ms);
+      return m;
+    };
+    // Local ran 16-image batches; the server only the probe's 1 and 4 images, whose line gives 1109 ms at 16.
+    const local = { available: true, gpu: false, busyMs: 0, model: measured([1, 72], [16, 1186]) };
+    const remote = { configured: true, available: true, healthy: true, busyMs: 0, model: measured([1, 74], [4, 281]) };
+    expect(remote.model.predict(16)).toBeCloseTo(1109, 0);
+    for (const contended of [true, false]) {
+      const input = { batchSize: 16, local, remote, contended };
+      const opts = { allowSplit: false };
+      expect(decideRoute(input, opts)).toMatchObject({ target: 'local', expectedRemoteMs: remote.model.predict(16) });
+      // Clearly cheaper (904 ms): taken on the extrapolation.
+      expect(decideRoute({ ...input, remote: { ...remote, model: measured([1, 74], [4, 240]) } }, opts).target).toBe('remote');
+      // Once measured at that size, the plain comparison decides (1150 < 1186).
+      expect(decideRoute({ ...input, remote: { ...remote, model: measured([1, 74], [4, 281], [16, 1150]) } }, opts).target).toBe('remote');
+      // Frames: both measured at 1 image, so the cheaper one wins by any margin.
+      expect(decideRoute({ ...input, batchSize: 1, local: { ...local, model: measured([1, 75]) }, remote: { ...remote, model: measured([1, 74]) } }, opts).target).toBe('remote');
+    }
+  });
   it('forced modes and health still come first', () => {
     const input = {
       batchSize: 4,

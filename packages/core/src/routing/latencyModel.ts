@@ -158,6 +158,11 @@ export class LatencyModel {
     return a.t + slope * (images - a.n);
   }
 
+  /** Whether calls of this size class were measured (rather than predicted from other sizes or a prior). */
+  measuredAt(images: number): boolean {
+    return this.classes.has(LatencyModel.sizeClass(images));
+  }
+
   get known(): boolean {
     return Number.isFinite(this.perImage);
   }
