@@ -428,6 +428,34 @@ describe('HybridRouter on a simulated clock: independent vs shared resources', (
     expect(retries.length).toBeLessThanOrEqual(Math.ceil(after.length / 7));
   });
 
+  it('a batch stays on the path measured at its size unless the extrapolated other is clearly cheaper; that size is measured there soon', async () => {
+    // Shared CPU, 16-image batches: local 68 ms an image (1088 a batch), the server 5 + 68 (1093 on the
+    // probe's line through 1 and 4 images) but 130 ms more at 8 images and up (1223: shipping megabytes).
+    // The first local batch reads 1168 (frames decoding beside it). Compared plainly, 1093 < 1168 sent the
+    // next batch to the server, 12 % dearer.
+    const s: Setup = { shared: true, local: [0, 68], remote: [5, 68], efficiency: 0.9, switchMs: 0 };
+    let slow = 1;
+    const r = await runMix(s, framesAndBatches(16, 0, 16, 0), 'auto', {
+      probe: true,
+      onSim: (w) => {
+        w.local.extra = (n) => (n === 16 && slow-- > 0 ? 80 : 0);
+        w.remote.extra = (n) => (n >= 8 ? 130 : 0);
+      },
+    });
+    const batches = r.events.filter((e) => e.batchSize === 16);
+    expect(batches).toHaveLength(16);
+    expect(batches[0].decision.target).toBe('local');
+    expect(batches[1].decision.target).toBe('local');
+    // Exploration compares the plain predictions (1093 looks cheaper than 1128): after 4 batches elsewhere.
+    const firstRemote = batches.findIndex((e) => e.decision.target === 'remote');
+    expect(firstRemote).toBeGreaterThanOrEqual(4);
+    expect(firstRemote).toBeLessThanOrEqual(5);
+    expect(batches[firstRemote].decision.reason).toBe('probe');
+    // Measured there (1223), the server is the dearer path: the next batches stay local (next re-try ~13 later).
+    expect(batches.slice(firstRemote + 1, firstRemote + 9).every((e) => e.decision.target === 'local')).toBe(true);
+    expect(batches.filter((e) => e.decision.target === 'remote').length).toBeLessThanOrEqual(2);
+  });
+
   it('explorations on a shared resource are spaced so that the switches they cause stay within ~1 % too', async () => {
     // Local 72 ms, server 86 ms a frame, 35 ms of wind-down after a switch either way: an exploration (two
     // server frames, then back) costs 2 × 14 + 2 × 35 = 98 ms, 1.4 local frames; at the old spacing (calls'
