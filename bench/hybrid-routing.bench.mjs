@@ -14,7 +14,8 @@
 // `vs_best_fixed` = median images/s ÷ the better fixed strategy's median. `vs_best_fixed_rounds` gives the
 // same ratio within each round (min / median / max), i.e. the noise band of the comparison. Env: ROUNDS, FRAMES,
 // BATCH, MIXES (comma list), SETUPS (shared,separate), DEBUG_BATCHES=1 (each batch's latency and summed stage timings),
-// TRACE=1 (the policy's route per call and its cost models after each run), STRATEGIES (diagnostics: see strategiesFor).
+// TRACE=1 (the policy's route per call and its cost models after each run), STRATEGIES (diagnostics: see strategiesFor),
+// RESULT (results file name, default hybrid-routing: a subset run writes elsewhere rather than replace the full run).
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -170,14 +171,14 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-writeResult('hybrid-routing', rows, {
+writeResult(process.env.RESULT ?? 'hybrid-routing', rows, {
   description:
     `Mixed workload with YOLOv8n: ${FRAMES} single frames (closed loop) and/or batches of ${BATCH} images; ${ROUNDS} rounds, strategy order from a carry-over-balanced design (each round the next row: over a full cycle every strategy runs once in every position and once right after every other), 1 s idle between runs, a fresh detector per run after a 1-frame + 4-image warm-up. ` +
     '`images_per_s` = median over rounds (range beside it); p95/p99 over all rounds\' latencies (with 2 batches per 40 frames, the frames that wait behind a whole batch are ~5 % of all: p99 shows them); `vs_best_fixed` = median images/s ÷ the better of always-local and always-remote (≥ 1.0 = the policy matches or beats the best fixed choice); `vs_best_fixed_rounds` = that ratio within each round, min / median / max (the noise band). ' +
     '`routes` counts the policy\'s onRoute reasons in the measured window; `overlap_gain` = the policy\'s learned combined rate of both paths at once ÷ the best single path (< 1.35 → contended).' + ' `fallbacks`: items recomputed on the other path, by error code (none expected here).',
   notes: [
     'Local = onnxruntime-node CPU; remote = the real tritonserver (python backend running onnxruntime). "shared cores": both on the same 2 cores, so remote adds no compute: running both at once only splits the cores, and the server is the dearer path per image. "separate cores": the server pinned to core 1, this process (local engine, HTTP client, JPEG decode, pre- and post-processing of both paths) to core 0, onnxruntime one thread on each side: the server is hardware of its own, as a real remote is.',
-    'The policy learns that from overlap-aware timings (start-up probe: each path alone, then both at once; then every call): each path\'s slowdown while the other works, hence overlap_gain < 1.35 → reason \'contended\': each call runs on the path cheaper for it, one at a time across both paths (one queue, as a fixed path has), batches whole; a path that looks a little dearer is re-measured by a single frame every ~(ratio − 1)/1 % calls (by a batch every ~(ratio − 1)/1 % batches of that size; sooner, after 4, 8, 16, … calls, for a path left because it got dearer); only a re-probe after a doubling back-off (30 s, 60 s, …) overlaps the paths again. "policy, interleave" (`contention: { interleave: true }`) feeds batches in chunks between frames instead. The start-up probe runs at detector creation, outside the measured window, as model loading does for every strategy.',
+    'The policy learns that from overlap-aware timings (start-up probe: each path alone, then both at once; then every call): each path\'s slowdown while the other works, hence overlap_gain < 1.35 → reason \'contended\': each call runs on the path cheaper for it, one at a time across both paths (one queue, as a fixed path has), batches whole; a path that looks a little dearer is re-measured by a single frame every ~(ratio − 1)/1 % calls (by a batch every ~(ratio − 1)/1 % batches of that size; sooner, after 4, 8, 16, … calls, for a path left because it got dearer); a cost extrapolated to a batch size a path never ran counts 10 % dearer when choosing against one measured at that size; only a re-probe after a doubling back-off (30 s, 60 s, …) overlaps the paths again. "policy, interleave" (`contention: { interleave: true }`) feeds batches in chunks between frames instead. The start-up probe runs at detector creation, outside the measured window, as model loading does for every strategy.',
     '"always-local, again (A/A)" is always-local run a second time in the same rounds and scored like the policies: its vs_best_fixed and p95 spread are what identical routing gets on this machine, the yardstick for "matches the best fixed choice".',
     '"policy, contention detection off" is the same router with `contention: { detect: false }`: what the policy did before (send the batch remote while frames run locally; split batches) — both paths slow down on the shared cores.',
     'Separate cores: a closed-loop frame stream has one frame in flight, so no routing can beat the cheaper path there (the policy should match it); batches can be split so both cores finish together, and a frame stream meeting a batch can keep one path while the batch takes the other.',
