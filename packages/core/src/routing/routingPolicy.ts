@@ -77,11 +77,12 @@ const CHUNK_OVERHEAD = 0.01;
 /**
  * A path's prediction for a call size it never ran is an extrapolation from other sizes, and it is compared
  * with one measured at that size under real load. That favours the path not in use: on the shared 2-core
- * machine the server's 16-image cost, extrapolated from the probe's 1- and 4-image calls, read 1065-1240 ms
- * while it really takes ~1220 (always-remote), and after one local batch had measured 1186 with frames
- * decoding beside it, the next batch went to the ~13 % dearer server in 8 of 20 frames + batches runs. An
- * extrapolated cost therefore counts this much dearer when choosing a path; the exploration rule (which
- * compares the plain predictions) still measures that size there within a few calls.
+ * machine the server's 16-image cost, extrapolated from the probe's 1- and 4-image calls, read 1065-1132 ms
+ * where it mattered while it really takes ~1220-1265 (always-remote), and after one local batch had measured
+ * 1095-1241 with frames decoding beside it, the next batch went to the 10-13 % dearer server in 7 of 20
+ * frames + batches runs (this margin keeps 6 of those 7 local). An extrapolated cost therefore counts this
+ * much dearer when choosing a path; the exploration rule (which compares the plain predictions) still
+ * measures that size there within a few calls.
  */
 const EXTRAPOLATED_MARGIN = 0.1;
 /** A path's predicted ms for a call of `n`, as compared when choosing between the paths (see EXTRAPOLATED_MARGIN). */
