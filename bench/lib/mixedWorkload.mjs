@@ -33,13 +33,19 @@ export function* schedule(rounds, mixes, names) {
   }
 }
 
+/** The fixed strategies every run needs: `vs_best_fixed` divides by the better of the two. */
+const BASELINES = ['always-local', 'always-remote'];
+
 /**
  * The strategies a run uses, in `all`'s order: those named in `requested` ('|'-separated, since names contain
- * commas), else all but the opt-in `diagnostics`.
+ * commas) plus the two baselines, else all but the opt-in `diagnostics`. An unknown name throws before any
+ * run (on the GPU a typo would cost device time and end in a crash while scoring).
  */
 export function selectStrategies(all, requested, diagnostics) {
   const want = requested?.split('|');
-  return Object.keys(all).filter((k) => (want ? want.includes(k) : !diagnostics.includes(k)));
+  const unknown = want?.filter((k) => !(k in all)) ?? [];
+  if (unknown.length) throw new Error(`unknown strategy ${unknown.map((k) => `'${k}'`).join(', ')}; known: ${Object.keys(all).join(' | ')}`);
+  return Object.keys(all).filter((k) => (want ? want.includes(k) || BASELINES.includes(k) : !diagnostics.includes(k)));
 }
 
 export function newAccumulator() {

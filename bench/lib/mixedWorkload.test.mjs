@@ -34,9 +34,12 @@ describe('balancedOrders', () => {
 
 describe('selectStrategies', () => {
   const all = { 'always-local': 0, 'always-remote': 0, policy: 0, 'probe, then always-local': 0 };
-  it('by default every strategy but the diagnostics; when named, exactly those (names with commas), in order', () => {
+  it('by default every strategy but the diagnostics; when named, those (names with commas) and both baselines, in order', () => {
     expect(selectStrategies(all, undefined, ['probe, then always-local'])).toEqual(['always-local', 'always-remote', 'policy']);
-    expect(selectStrategies(all, 'probe, then always-local|always-local', ['probe, then always-local'])).toEqual(['always-local', 'probe, then always-local']);
-    expect(selectStrategies(all, 'nonexistent', [])).toEqual([]);
+    expect(selectStrategies(all, 'probe, then always-local|always-local', ['probe, then always-local'])).toEqual(['always-local', 'always-remote', 'probe, then always-local']);
+    expect(selectStrategies(all, 'policy', [])).toEqual(['always-local', 'always-remote', 'policy']);
+  });
+  it('an unknown name throws before anything runs, naming the known ones', () => {
+    expect(() => selectStrategies(all, 'policy|polcy', [])).toThrow(/unknown strategy 'polcy'; known: always-local \| always-remote/);
   });
 });
