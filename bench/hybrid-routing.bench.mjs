@@ -125,7 +125,7 @@ async function runSetup(setupName, setup) {
   }
   const server = await startTritonForBench([join(repo, 'models')], { cpus: setup.server });
   const strategies = strategiesFor(setup, { url: server.httpUrl, model: 'yolov8n', timeoutMs: 120_000 });
-  // STRATEGIES: names separated by '|'; by default every strategy but the diagnostics.
+  // STRATEGIES: names separated by '|' (always-local and always-remote are always added); by default every strategy but the diagnostics.
   const names = selectStrategies(strategies, process.env.STRATEGIES, ['hybrid, pinned local', 'probe, then hybrid pinned local']);
   const results = {}; // mix -> strategy -> newAccumulator()
   try {

@@ -129,7 +129,7 @@ const strategies = {
   'probe, then always-local': { policy: { mode: 'local' }, probe: true },
   'policy, contention detection off': { probe: true, contention: { detect: false } },
 };
-// --strategies: names separated by '|' (names contain commas).
+// --strategies: names separated by '|' (names contain commas); always-local and always-remote are always added.
 const names = selectStrategies(strategies, args.strategies, ['probe, then always-local', 'policy, contention detection off']);
 const allMixes = Object.fromEntries(
   Object.entries({
